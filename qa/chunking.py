@@ -1,0 +1,147 @@
+"""Chunks: token windows over an article's content, cut at sentence boundaries where possible.
+
+A chunk is ``(path, start, end)`` into the stored text, so ``text[start:end]`` is its text exactly.
+Sizes are counted in cl100k tokens; each chunk is also checked against the embedding model's own
+WordPiece limit, and split further where it would be truncated.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from qa import boilerplate, sentences
+from qa.documents import Document
+from qa.tokens import WordPieceCounter, token_starts, wordpiece_counts
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A span of an article: ``text == document.text[start:end]``."""
+
+    id: str
+    path: str
+    start: int
+    end: int
+    text: str
+    sentences: tuple[tuple[int, int], ...]  # the sentence spans inside [start, end)
+
+
+def chunk_id(path: str, text: str, occurrence: int = 0) -> str:
+    """Derived from content: unchanged text in the same article keeps its id across rebuilds."""
+    digest = hashlib.sha256(f"{path}\0{text}\0{occurrence}".encode("utf-8", "surrogatepass")).hexdigest()
+    return digest[:20]
+
+
+def _windows(starts: np.ndarray, s: int, e: int, size: int, overlap: int) -> list[tuple[int, int]]:
+    """Cut one over-long sentence [s, e) into token windows of ``size`` with ``overlap``."""
+    lo, hi = np.searchsorted(starts, s), np.searchsorted(starts, e)
+    cuts = sorted({s, *(int(x) for x in starts[lo:hi] if s < x < e)})  # unique character cut points
+    out, i = [], 0
+    step = max(1, size - overlap)
+    while True:
+        j = min(i + size, len(cuts))
+        out.append((cuts[i], cuts[j] if j < len(cuts) else e))
+        if j >= len(cuts):
+            return out
+        i += step
+
+
+def _pack(units: list[tuple[int, int]], counts: list[int], size: int, overlap: int) -> list[tuple[int, int]]:
+    """Group consecutive units into spans of at most ``size`` tokens; carry ~``overlap`` tokens back."""
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(units):
+        j, total = i, 0
+        while j < len(units) and (j == i or total + counts[j] <= size):
+            total += counts[j]
+            j += 1
+        spans.append((i, j))
+        if j >= len(units):
+            break
+        # Start the next chunk with as many trailing units as fit in the overlap, never going back to i.
+        k, back = j, 0
+        while k - 1 > i and back + counts[k - 1] <= overlap:
+            k -= 1
+            back += counts[k]
+        i = k
+    return [(units[a][0], units[b - 1][1]) for a, b in spans]
+
+
+def _strip(text: str, s: int, e: int) -> tuple[int, int]:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return s, e
+
+
+def chunk_document(
+    doc: Document,
+    *,
+    size: int,
+    overlap: int,
+    max_model_tokens: int,
+    count_model_tokens: WordPieceCounter = wordpiece_counts,
+) -> list[Chunk]:
+    """The chunks of one article's content, in order. Boilerplate is never inside a chunk."""
+    text = doc.text
+    starts = token_starts(text)
+
+    def n_tokens(s: int, e: int) -> int:
+        return int(np.searchsorted(starts, e) - np.searchsorted(starts, s))
+
+    spans: list[tuple[int, int]] = []
+    for rs, re_ in boilerplate.content_regions(text, doc.boilerplate):
+        units: list[tuple[int, int]] = []
+        for s, e in sentences.split(text, rs, re_):
+            if n_tokens(s, e) > size:
+                units.extend(_windows(starts, s, e, size, overlap))
+            else:
+                units.append((s, e))
+        counts = [n_tokens(s, e) for s, e in units]
+        spans.extend(_pack(units, counts, size, overlap))
+
+    spans = _fit_model(text, [_strip(text, s, e) for s, e in spans], max_model_tokens, count_model_tokens)
+    all_sentences = [sp for rs, re_ in boilerplate.content_regions(text, doc.boilerplate)
+                     for sp in sentences.split(text, rs, re_)]
+    sent_starts = [s for s, _ in all_sentences]
+    chunks, seen = [], {}
+    for s, e in spans:
+        if s >= e:
+            continue
+        piece = text[s:e]
+        n = seen.get(piece, 0)
+        seen[piece] = n + 1
+        lo = bisect.bisect_right(sent_starts, s) - 1
+        inside = []
+        for a, b in all_sentences[max(lo, 0):]:
+            if a >= e:
+                break
+            a2, b2 = max(a, s), min(b, e)
+            if a2 < b2:
+                inside.append(_strip(text, a2, b2))
+        chunks.append(Chunk(chunk_id(doc.path, piece, n), doc.path, s, e, piece, tuple(x for x in inside if x[0] < x[1])))
+    return chunks
+
+
+def _fit_model(text: str, spans: list[tuple[int, int]], limit: int, count: WordPieceCounter) -> list[tuple[int, int]]:
+    """Halve any span the model would truncate (at whitespace nearest the middle) until all fit."""
+    out: list[tuple[int, int]] = []
+    todo = list(spans)
+    while todo:
+        counts = count([text[s:e] for s, e in todo])
+        nxt = []
+        for (s, e), n in zip(todo, counts):
+            if n <= limit or e - s < 2:
+                out.append((s, e))
+                continue
+            mid = (s + e) // 2
+            left = text.rfind(" ", s + 1, mid + 1)
+            cut = left if left > s else mid
+            nxt.extend([_strip(text, s, cut), _strip(text, cut, e)])
+        todo = [sp for sp in nxt if sp[0] < sp[1]]
+    return sorted(out)

@@ -1,0 +1,131 @@
+"""Build and update an index: scan → chunk → embed (only what is new) → write atomically."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa import dense, documents, store
+from qa.chunking import Chunk, chunk_document
+from qa.embedding import Embedder, default_embedder
+from qa.lexical import Lexical
+from qa.results import BuildSummary
+from qa.settings import Settings
+
+
+def _progress(total: int, desc: str, enabled: bool):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="chunk", disable=not enabled, file=sys.stderr, dynamic_ncols=True)
+
+
+def _embed(embedder: Embedder, texts: list[str], *, progress: bool, batch: int = 64) -> np.ndarray:
+    """Embed in slices so a progress bar can follow a long build."""
+    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    with _progress(len(texts), "embedding", progress and len(texts) > 0) as bar:
+        for i in range(0, len(texts), batch):
+            out[i:i + batch] = embedder.encode(texts[i:i + batch])
+            bar.update(len(texts[i:i + batch]))
+    return out
+
+
+def _chunk_all(docs: list[documents.Document], settings: Settings) -> dict[str, list[Chunk]]:
+    return {
+        d.path: chunk_document(
+            d, size=settings.chunk_tokens, overlap=settings.chunk_overlap, max_model_tokens=settings.model_max_tokens
+        )
+        for d in docs
+    }
+
+
+def _manifest(settings: Settings, embedder: Embedder, articles: Path, docs: list[documents.Document],
+              chunks: dict[str, list[Chunk]], skipped: dict[str, str], seconds: float) -> dict[str, Any]:
+    return {
+        "settings": settings.index_shape(),
+        "weights_sha256": embedder.weights,
+        "dimension": embedder.dim,
+        "articles": str(articles),
+        "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "seconds": round(seconds, 3),
+        "counts": {"files": len(docs), "chunks": sum(len(v) for v in chunks.values()), "skipped": len(skipped)},
+        "files": {
+            d.path: {"sha256": d.sha256, "chunks": len(chunks[d.path]), "encoding": d.encoding, **d.meta()}
+            for d in docs
+        },
+        "skipped": skipped,
+    }
+
+
+def _run(
+    articles: str | Path,
+    index: str | Path,
+    *,
+    incremental: bool,
+    settings: Settings | None,
+    embedder: Embedder | None,
+    progress: bool,
+) -> BuildSummary:
+    t0 = time.perf_counter()
+    settings = settings or Settings()
+    articles, index = Path(articles), Path(index)
+    with store.writer_lock(index):
+        scan = documents.scan(articles, max_bytes=settings.max_file_bytes)
+        embedder = embedder or default_embedder()
+        expected = {"settings": settings.index_shape(), "weights_sha256": embedder.weights}
+
+        # Vectors we may reuse, keyed by chunk text: embedding depends on the text alone.
+        cache: dict[str, np.ndarray] = {}
+        old_files: dict[str, Any] = {}
+        if incremental and store.is_index(index):
+            try:
+                old = store.read(index)
+                if all(old.manifest.get(k) == v for k, v in expected.items()):
+                    old_files = old.manifest["files"]
+                    cache = {c.text: old.vectors[i] for i, c in enumerate(old.chunks)}
+            except store.QAError:
+                pass  # a damaged or mismatched index is simply rebuilt in full
+
+        docs = scan.documents
+        chunks = _chunk_all(docs, settings)
+        ordered = [c for d in docs for c in chunks[d.path]]
+        vectors = np.zeros((len(ordered), embedder.dim), dtype=np.float32)
+        todo = [i for i, c in enumerate(ordered) if c.text not in cache]
+        for i, c in enumerate(ordered):
+            if c.text in cache:
+                vectors[i] = cache[c.text]
+        unchanged = sum(1 for d in docs if old_files.get(d.path, {}).get("sha256") == d.sha256)
+        removed = len(set(old_files) - {d.path for d in docs})
+        if incremental and old_files and not todo and unchanged == len(docs) and not removed \
+                and set(old_files) == {d.path for d in docs}:
+            # Nothing changed: keep the live generation as it is.
+            return BuildSummary(len(docs), len(ordered), 0, scan.skipped, time.perf_counter() - t0, str(index),
+                                removed=0, unchanged=unchanged)
+        if todo:
+            vectors[todo] = _embed(embedder, [ordered[i].text for i in todo], progress=progress)
+        lexical = Lexical.build([c.text for c in ordered])
+        dense_bytes = dense.to_bytes(dense.build(vectors))
+        seconds = time.perf_counter() - t0
+        manifest = _manifest(settings, embedder, articles, docs, chunks, scan.skipped, seconds)
+        manifest.update(expected)
+        store.write(index, manifest=manifest, documents=docs, chunks=ordered, vectors=vectors,
+                    dense_bytes=dense_bytes, lexical=lexical)
+        return BuildSummary(len(docs), len(ordered), len(todo), scan.skipped, time.perf_counter() - t0, str(index),
+                            removed=removed, unchanged=unchanged)
+
+
+def build_index(articles: str | Path = "articles", index: str | Path = "index", *, settings: Settings | None = None,
+                embedder: Embedder | None = None, progress: bool = False) -> BuildSummary:
+    """Full rebuild of ``index`` from the articles under ``articles``, replacing the old one atomically."""
+    return _run(articles, index, incremental=False, settings=settings, embedder=embedder, progress=progress)
+
+
+def update_index(articles: str | Path = "articles", index: str | Path = "index", *, settings: Settings | None = None,
+                 embedder: Embedder | None = None, progress: bool = False) -> BuildSummary:
+    """Incremental update: only new or changed text is embedded; deleted files disappear."""
+    return _run(articles, index, incremental=True, settings=settings, embedder=embedder, progress=progress)

@@ -1,0 +1,75 @@
+"""BM25 over chunk texts (bm25s), with the project's own tokenizer: lowercase words, English
+stopwords dropped, Snowball-stemmed. Saved as bm25s's plain files (JSON + .npy, no pickle)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # -> Stemmer.Stemmer
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(text: str) -> list[str]:
+    """Stemmed content words. Single letters go; single digits stay ("HCoV 2", "5 years")."""
+    stop = _stopwords()
+    words = [w for w in _TOKEN.findall(text.lower()) if w not in stop and (len(w) > 1 or w.isdigit())]
+    return _stemmer().stemWords(words)
+
+
+class Lexical:
+    """A BM25 index whose document i is chunk i."""
+
+    def __init__(self, bm25) -> None:  # bm25s.BM25
+        self.bm25 = bm25
+
+    @classmethod
+    def build(cls, texts: list[str]) -> "Lexical":
+        import bm25s
+
+        bm25 = bm25s.BM25(k1=1.2, b=0.75)
+        corpus = [tokenize(t) or [""] for t in texts]
+        bm25.index(corpus, show_progress=False)
+        return cls(bm25)
+
+    def save(self, folder: Path) -> None:
+        self.bm25.save(str(folder), allow_pickle=False, show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> "Lexical":
+        import bm25s
+
+        return cls(bm25s.BM25.load(str(folder), allow_pickle=False, show_progress=False))
+
+    def known(self, terms: list[str]) -> list[str]:
+        vocab = self.bm25.vocab_dict
+        return [t for t in terms if t in vocab]
+
+    def scores(self, terms: list[str], weights: list[float] | None = None) -> np.ndarray:
+        """BM25 score of every chunk for the (stemmed) query terms, each term optionally weighted."""
+        n = self.bm25.scores["num_docs"]
+        out = np.zeros(n, dtype=np.float32)
+        terms = list(terms)
+        if weights is None:
+            known = self.known(terms)
+            return self.bm25.get_scores(known).astype(np.float32) if known else out
+        for term, w in zip(terms, weights):
+            if w and term in self.bm25.vocab_dict:
+                out += w * self.bm25.get_scores([term]).astype(np.float32)
+        return out

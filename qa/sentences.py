@@ -1,0 +1,58 @@
+"""Sentence spans with exact character offsets, inside the content regions of a text."""
+
+from __future__ import annotations
+
+import re
+
+# Words after which a full stop does not end a sentence.
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "gen", "col", "lt", "sgt", "rep", "sen", "gov",
+    "pres", "rev", "hon", "vs", "etc", "al", "eg", "ie", "cf", "fig", "figs", "no", "nos", "vol", "pp",
+    "approx", "ca", "inc", "ltd", "co", "corp", "dept", "univ", "jan", "feb", "mar", "apr", "jun",
+    "jul", "aug", "sep", "sept", "oct", "nov", "dec", "spp", "sp", "ref", "refs", "eq", "ed", "eds",
+}
+# A candidate end: terminal punctuation, closing quotes or brackets, then whitespace.
+_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
+_PARAGRAPH = re.compile(r"\n[ \t\u00a0]*\n|\r\n[ \t\u00a0]*\r\n|\r[ \t\u00a0]*\r")
+_NEXT_START = re.compile(r"\s+[\"'“‘(\[]?[A-Z0-9\u00C0-\u024F\u0370-\u03FF\u0400-\u04FF]|\s*$")
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _ends_sentence(text: str, match: re.Match[str]) -> bool:
+    punct_at = match.start()
+    if text[punct_at] == ".":
+        word = re.search(r"([\w.]+)$", text[max(0, punct_at - 20):punct_at])
+        if word:
+            w = word.group(1).lower().replace(".", "")
+            # "e.g.", "U.S.", initials ("J. Smith") and listed abbreviations do not end a sentence.
+            if w in _ABBREVIATIONS or len(w) == 1 and w.isalpha() or "." in word.group(1):
+                return False
+    return _NEXT_START.match(text, match.end()) is not None
+
+
+def split(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentences of ``text[start:end]`` as half-open spans, whitespace-trimmed, in order."""
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    pos = start
+    # Paragraph breaks always end a sentence; inside a paragraph, punctuation decides.
+    bounds = [m.start() for m in _PARAGRAPH.finditer(text, start, end)] + [end]
+    for para_end in bounds:
+        for m in _END.finditer(text, pos, para_end):
+            if _ends_sentence(text, m):
+                s, e = _strip(text, pos, m.end())
+                if s < e:
+                    spans.append((s, e))
+                pos = m.end()
+        s, e = _strip(text, pos, para_end)
+        if s < e:
+            spans.append((s, e))
+        pos = para_end
+    return spans
