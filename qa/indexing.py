@@ -22,17 +22,25 @@ from qa.settings import Settings
 def _progress(total: int, desc: str, enabled: bool):
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=desc, unit="chunk", disable=not enabled, file=sys.stderr, dynamic_ncols=True)
+    return tqdm(total=total, desc=desc, unit="sentence", disable=not enabled, file=sys.stderr, dynamic_ncols=True)
 
 
-def _embed(embedder: Embedder, texts: list[str], *, progress: bool, batch: int = 64) -> np.ndarray:
-    """Embed in slices so a progress bar can follow a long build."""
-    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
-    with _progress(len(texts), "embedding", progress and len(texts) > 0) as bar:
-        for i in range(0, len(texts), batch):
-            out[i:i + batch] = embedder.encode(texts[i:i + batch])
-            bar.update(len(texts[i:i + batch]))
+def _embed(embedder: Embedder, texts: list[str], *, progress: bool, batch: int = 256) -> dict[str, np.ndarray]:
+    """Embed each distinct text once, longest first (batches of like length pad least), in slices
+    so a progress bar can follow a long build."""
+    unique = sorted(set(texts), key=len, reverse=True)
+    out: dict[str, np.ndarray] = {}
+    with _progress(len(unique), "embedding", progress and len(unique) > 0) as bar:
+        for i in range(0, len(unique), batch):
+            part = unique[i:i + batch]
+            out.update(zip(part, embedder.encode(part)))
+            bar.update(len(part))
     return out
+
+
+def unit_texts(docs: dict[str, documents.Document], chunks: list[Chunk]) -> list[str]:
+    """What is embedded: each chunk's sentences, in chunk order (row i of vectors.npy is unit i)."""
+    return [docs[c.path].text[s:e] for c in chunks for s, e in c.sentences]
 
 
 def _chunk_all(docs: list[documents.Document], settings: Settings) -> dict[str, list[Chunk]]:
@@ -79,7 +87,7 @@ def _run(
         embedder = embedder or default_embedder()
         expected = {"settings": settings.index_shape(), "weights_sha256": embedder.weights}
 
-        # Vectors we may reuse, keyed by chunk text: embedding depends on the text alone.
+        # Vectors we may reuse, keyed by sentence text: embedding depends on the text alone.
         cache: dict[str, np.ndarray] = {}
         old_files: dict[str, Any] = {}
         if incremental and store.is_index(index):
@@ -87,18 +95,15 @@ def _run(
                 old = store.read(index)
                 if all(old.manifest.get(k) == v for k, v in expected.items()):
                     old_files = old.manifest["files"]
-                    cache = {c.text: old.vectors[i] for i, c in enumerate(old.chunks)}
+                    cache = dict(zip(unit_texts(old.documents, old.chunks), old.vectors))
             except store.QAError:
                 pass  # a damaged or mismatched index is simply rebuilt in full
 
         docs = scan.documents
         chunks = _chunk_all(docs, settings)
         ordered = [c for d in docs for c in chunks[d.path]]
-        vectors = np.zeros((len(ordered), embedder.dim), dtype=np.float32)
-        todo = [i for i, c in enumerate(ordered) if c.text not in cache]
-        for i, c in enumerate(ordered):
-            if c.text in cache:
-                vectors[i] = cache[c.text]
+        units = unit_texts({d.path: d for d in docs}, ordered)
+        todo = [t for t in units if t not in cache]
         unchanged = sum(1 for d in docs if old_files.get(d.path, {}).get("sha256") == d.sha256)
         removed = len(set(old_files) - {d.path for d in docs})
         if incremental and old_files and not todo and unchanged == len(docs) and not removed \
@@ -107,7 +112,8 @@ def _run(
             return BuildSummary(len(docs), len(ordered), 0, scan.skipped, time.perf_counter() - t0, str(index),
                                 removed=0, unchanged=unchanged)
         if todo:
-            vectors[todo] = _embed(embedder, [ordered[i].text for i in todo], progress=progress)
+            cache.update(_embed(embedder, todo, progress=progress))
+        vectors = np.stack([cache[t] for t in units]) if units else np.zeros((0, embedder.dim), np.float32)
         lexical = Lexical.build([c.text for c in ordered])
         dense_bytes = dense.to_bytes(dense.build(vectors))
         seconds = time.perf_counter() - t0
@@ -115,7 +121,7 @@ def _run(
         manifest.update(expected)
         store.write(index, manifest=manifest, documents=docs, chunks=ordered, vectors=vectors,
                     dense_bytes=dense_bytes, lexical=lexical)
-        return BuildSummary(len(docs), len(ordered), len(todo), scan.skipped, time.perf_counter() - t0, str(index),
+        return BuildSummary(len(docs), len(ordered), len(set(todo)), scan.skipped, time.perf_counter() - t0, str(index),
                             removed=removed, unchanged=unchanged)
 
 

@@ -16,7 +16,9 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 def _stopwords() -> frozenset[str]:
     from bm25s.stopwords import STOPWORDS_EN
 
-    return frozenset(STOPWORDS_EN)
+    # Question words say what kind of answer is wanted, not what it is about.
+    return frozenset(STOPWORDS_EN) | {"who", "whom", "whose", "what", "when", "where", "which", "why", "how",
+                                      "did", "does", "do", "many", "much"}
 
 
 @lru_cache(maxsize=1)
@@ -60,6 +62,15 @@ class Lexical:
     def known(self, terms: list[str]) -> list[str]:
         vocab = self.bm25.vocab_dict
         return [t for t in terms if t in vocab]
+
+    def idf(self, terms: list[str]) -> dict[str, float]:
+        """BM25's inverse document frequency of each known term (unknown terms: the highest, as df=0)."""
+        n = self.bm25.scores["num_docs"]
+        out = {}
+        for t in terms:
+            df = int(np.count_nonzero(self.bm25.get_scores([t]))) if t in self.bm25.vocab_dict else 0
+            out[t] = float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+        return out
 
     def scores(self, terms: list[str], weights: list[float] | None = None) -> np.ndarray:
         """BM25 score of every chunk for the (stemmed) query terms, each term optionally weighted."""

@@ -9,7 +9,7 @@ Layout of an index folder::
         manifest.json      schema, model and weights hash, tokenizer, chunk settings, files, counts
         documents.jsonl    each article's stored text, metadata and boilerplate spans
         chunks.jsonl       each chunk's id, path, start, end and sentence spans
-        vectors.npy        normalised float32 chunk vectors, row i = chunk i
+        vectors.npy        normalised float32 vectors of the chunks' sentences, in chunk order
         dense.faiss        the FAISS index over those vectors
         bm25/              bm25s's files (JSON + .npy)
 
@@ -209,6 +209,6 @@ def read(folder: Path) -> Generation:
         vectors = np.load(gen / "vectors.npy", allow_pickle=False)
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise IndexCorruptError(f"index {folder} is damaged ({e}): rebuild it with `qa index build --index {folder}`") from e
-    if len(chunks) != manifest.get("counts", {}).get("chunks") or vectors.shape[0] != len(chunks):
+    if len(chunks) != manifest.get("counts", {}).get("chunks") or vectors.shape[0] != sum(len(c.sentences) for c in chunks):
         raise IndexCorruptError(f"index {folder} is damaged (counts disagree): rebuild it with `qa index build --index {folder}`")
     return Generation(gen, manifest, docs, chunks, vectors)

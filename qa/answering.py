@@ -1,0 +1,136 @@
+"""Extractive answers: the best sentences of the best passages, quoted verbatim and attributed.
+
+Each candidate sentence is scored by its cosine with the question, the share of the question's
+(IDF-weighted) terms it contains, and its passage's fused score. The best one is cited first;
+the best sentence of each other article that scores close to it is cited too, so that where the
+articles differ, each is heard. When the best evidence is weak the answer is a refusal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from qa.lexical import tokenize
+from qa.results import Answer, Citation
+from qa.retrieval import Query
+
+if TYPE_CHECKING:
+    from qa.engine import Engine
+
+TOP_PASSAGES = 6
+MAX_CITATIONS = 3
+# Weights of a sentence's score: cosine with the question, question-term coverage, passage score.
+W_DENSE, W_COVER, W_PASSAGE = 0.45, 0.35, 0.20
+# Another article is cited when its best sentence scores at least this share of the best.
+OTHER_SOURCE_RATIO = 0.70
+# Refusal: the best sentence must be close enough in meaning, or share enough of the question's terms.
+MIN_DENSE = 0.50
+MIN_COVER = 0.55
+MIN_EVIDENCE = 0.42
+
+REFUSAL = "The articles do not answer this question."
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    chunk: int
+    start: int
+    end: int
+    dense: float
+    cover: float
+    passage: float
+    score: float
+
+
+def human_date(iso: str | None) -> str | None:
+    if not iso:
+        return None
+    try:
+        d = dt.date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{d.day} {d.strftime('%B')} {d.year}"
+
+
+def attribution(source: str | None, date: str | None, title: str | None, path: str) -> str:
+    """'According to Sputnik (20 July 2018)' with what is known; never a guess."""
+    when = human_date(date)
+    if source:
+        return f"According to {source}" + (f" ({when})" if when else "")
+    if title:
+        return f"According to “{title}”" + (f" ({when})" if when else "")
+    return f"According to an article" + (f" of {when}" if when else "") + f" ({path})"
+
+
+def _display(quote: str) -> str:
+    """The quote as shown inline: line breaks and the indentation after them become one space."""
+    return re.sub(r"\s*[\r\n]+\s*", " ", quote)
+
+
+def candidates(engine: "Engine", query: Query, fused: np.ndarray, sims: np.ndarray) -> list[Candidate]:
+    """Every sentence of the top passages, scored, best first; a sentence shared by two
+    overlapping passages appears once."""
+    if fused.size == 0:
+        return []
+    order = np.argsort(-fused, kind="stable")[:TOP_PASSAGES]
+    top = float(fused[order[0]]) or 1.0
+    idf = engine.lexical.idf(query.terms)
+    weight = {t: idf[t] * w for t, w in zip(query.terms, query.weights)}
+    total = sum(weight.values()) or 1.0
+    seen: dict[tuple[str, int, int], Candidate] = {}
+    for ci in order:
+        chunk = engine.chunks[ci]
+        text = engine.documents[chunk.path].text
+        previous: set[str] = set()
+        for row in range(engine.first_sentence[ci], engine.first_sentence[ci + 1]):
+            s, e = engine.sentence_spans[row]
+            terms = set(tokenize(text[s:e]))
+            # A term of the sentence before counts half: "The group, founded in…" follows the
+            # sentence that names the group.
+            cover = sum(v if t in terms else 0.5 * v if t in previous else 0.0 for t, v in weight.items()) / total
+            previous = terms
+            dense = float(sims[row]) if sims.size else 0.0
+            passage = float(fused[ci]) / top
+            c = Candidate(int(ci), s, e, dense, cover, passage, W_DENSE * dense + W_COVER * cover + W_PASSAGE * passage)
+            key = (chunk.path, s, e)
+            if key not in seen or seen[key].score < c.score:
+                seen[key] = c
+    return sorted(seen.values(), key=lambda c: -c.score)
+
+
+def is_evidence(c: Candidate) -> bool:
+    """Strong enough to answer: close in meaning or sharing most of the question's terms, and not weak overall."""
+    return (c.dense >= MIN_DENSE or c.cover >= MIN_COVER) and c.score >= MIN_EVIDENCE
+
+
+def answer(engine: "Engine", question: str, query: Query, fused: np.ndarray, sims: np.ndarray) -> Answer:
+    cands = candidates(engine, query, fused, sims)
+    order = np.argsort(-fused, kind="stable")[:10] if fused.size else []
+    passages = [engine.passage(int(i), float(fused[i])) for i in order]
+    if not cands or not is_evidence(cands[0]):
+        return Answer(question, REFUSAL + (" The closest passages are listed as related reading, not as an answer."
+                                           if passages else ""), False, [], passages)
+    best = cands[0]
+    chosen = [best]
+    paths = {engine.chunks[best.chunk].path}
+    for c in cands[1:]:
+        if len(chosen) >= MAX_CITATIONS:
+            break
+        path = engine.chunks[c.chunk].path
+        if path not in paths and c.score >= OTHER_SOURCE_RATIO * best.score and is_evidence(c):
+            chosen.append(c)
+            paths.add(path)
+    citations = []
+    parts = []
+    for n, c in enumerate(chosen, 1):
+        path = engine.chunks[c.chunk].path
+        doc = engine.documents[path]
+        quote = doc.text[c.start:c.end]
+        citations.append(Citation(path, c.start, c.end, quote, doc.title, doc.source, doc.date))
+        parts.append(f"{attribution(doc.source, doc.date, doc.title, path)}, “{_display(quote)}” [{n}]")
+    return Answer(question, "\n\n".join(parts), True, citations, passages)
