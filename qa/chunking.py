@@ -92,7 +92,9 @@ def chunk_document(
     starts = token_starts(text)
 
     def n_tokens(s: int, e: int) -> int:
-        return int(np.searchsorted(starts, e) - np.searchsorted(starts, s))
+        # Tokens that overlap [s, e), including one that starts just before s (" Word" begins at
+        # the space), so a chunk never holds more tokens than the sum of its sentences' counts.
+        return int(np.searchsorted(starts, e) - max(0, np.searchsorted(starts, s, side="right") - 1))
 
     spans: list[tuple[int, int]] = []
     for rs, re_ in boilerplate.content_regions(text, doc.boilerplate):

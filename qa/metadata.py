@@ -26,7 +26,7 @@ _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\
 _GMT = re.compile(r"GMT\s*(?P<rest>[+-]?\d{1,4})\s*" + _MONTH + r"\s+(?P<year>\d{4})", re.IGNORECASE)
 _DMY = re.compile(r"\b(?P<day>\d{1,2})\s+" + _MONTH + r",?\s+(?P<year>\d{4})\b", re.IGNORECASE)
 _MDY = re.compile(r"\b" + _MONTH + r"\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})\b", re.IGNORECASE)
-_ISO = re.compile(r"\b(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})\b")
+_ISO = re.compile(r"(?<!\d)(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})(?!\d)")
 _TIME = re.compile(r"\b\d{1,2}:\d{2}(:\d{2})?\b")
 _KEY_VALUE = re.compile(r"^(?P<key>title|source|outlet|publisher|date|published|url)\s*:\s*(?P<value>.+)$", re.I)
 _CREDIT = re.compile(r"^(?:©|\(c\)|copyright)\s*(?P<who>[^/|,]+?)\s*(?:photo\b.*)?(?:[/|,].*)?$", re.I)

@@ -1,0 +1,106 @@
+"""Reading an article folder: formats, encodings, metadata sidecars, and files that must be skipped."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from qa import documents
+
+from conftest import ARTICLES, SEED_A, SEED_B, read_text
+
+
+def test_seed_folder_is_read_exactly():
+    scan = documents.scan(ARTICLES, max_bytes=10**6)
+    assert [d.path for d in scan.documents] == [SEED_A, SEED_B]
+    assert scan.skipped == {}
+    for d in scan.documents:
+        assert d.text == read_text(ARTICLES / d.path)  # stored text is the file's text, byte for byte
+        assert d.encoding == "utf-8"
+    b = scan.documents[1]
+    assert (b.title, b.source, b.date) == (
+        "US Rushes to Withdraw White Helmets as Syrian Army Advances in South - Reports", "Sputnik", "2018-07-20")
+
+
+def test_bad_files_are_skipped_with_reasons(tmp_path):
+    root = tmp_path / "a"
+    (root / "sub").mkdir(parents=True)
+    (root / "good.txt").write_text("A good article. It has text.\n", encoding="utf-8")
+    (root / "copy.txt").write_text("A good article. It has text.\n", encoding="utf-8")
+    (root / "empty.txt").write_bytes(b"")
+    (root / "blank.md").write_text(" \n\t\n", encoding="utf-8")
+    (root / "binary.txt").write_bytes(b"\x89PNG\x00\x00\x01\x02")
+    (root / "huge.txt").write_bytes(b"x" * 2000)
+    (root / "image.png").write_bytes(b"png")
+    (root / "sub" / "nested.txt").write_text("Nested article text.", encoding="utf-8")
+    os.symlink(root, root / "sub" / "loop")  # a symlink loop is never walked into
+    scan = documents.scan(root, max_bytes=1000)
+    assert [d.path for d in scan.documents] == ["copy.txt", "sub/nested.txt"]
+    assert scan.skipped == {
+        "binary.txt": "binary file (contains NUL bytes)",
+        "blank.md": "empty",
+        "empty.txt": "empty",
+        "good.txt": "duplicate of copy.txt",
+        "huge.txt": "too large (2,000 bytes; the cap is 1,000)",
+        "image.png": "not an article type (.htm, .html, .markdown, .md, .txt)",
+    }
+
+
+def test_missing_folder_is_a_clear_error(tmp_path):
+    import pytest
+
+    from qa.errors import BadInputError
+
+    with pytest.raises(BadInputError, match="article folder not found"):
+        documents.scan(tmp_path / "nope", max_bytes=1000)
+
+
+def test_bom_and_mixed_newlines_are_kept(tmp_path):
+    raw = "Title Line Of The Piece\r\n\r\nFirst sentence.\rSecond\u00a0one.\nThird “one”.\n"
+    (tmp_path / "a.txt").write_bytes(b"\xef\xbb\xbf" + raw.encode("utf-8"))
+    doc = documents.scan(tmp_path, max_bytes=10**6).documents[0]
+    assert doc.text == raw  # BOM dropped, no newline translation
+    assert doc.text == read_text(tmp_path / "a.txt")
+
+
+def test_windows_1252_is_detected(tmp_path):
+    text = "Caf\u00e9 owners said the \u201cnew\u201d rules were unfair. They protested on Monday in the centre of town.\n" * 3
+    (tmp_path / "cp.txt").write_bytes(text.encode("cp1252"))
+    doc = documents.scan(tmp_path, max_bytes=10**6).documents[0]
+    assert doc.text == text
+    assert doc.encoding != "utf-8"  # a detected code page (cp1250 and cp1252 agree on these characters)
+
+
+def test_html_text_and_metadata_are_extracted(tmp_path):
+    html = """<html><head><title>Page Title | Site</title>
+    <meta property="og:title" content="The Real Headline">
+    <meta property="og:site_name" content="Daily Example">
+    <meta property="article:published_time" content="2019-03-04T10:00:00Z">
+    <link rel="canonical" href="https://example.org/story">
+    <script>alert("x")</script><style>p{color:red}</style></head>
+    <body><nav>Home | World</nav><article><h1>The Real Headline</h1>
+    <p>First paragraph of the story.</p><p>Second &amp; last paragraph.</p></article>
+    <footer>Copyright footer</footer></body></html>"""
+    (tmp_path / "story.html").write_text(html, encoding="utf-8")
+    doc = documents.scan(tmp_path, max_bytes=10**6).documents[0]
+    assert "First paragraph of the story." in doc.text
+    assert "Second & last paragraph." in doc.text
+    assert "alert" not in doc.text and "color:red" not in doc.text and "Home | World" not in doc.text
+    assert (doc.title, doc.source, doc.date, doc.url) == ("The Real Headline", "Daily Example", "2019-03-04", "https://example.org/story")
+
+
+def test_sidecar_overrides_inferred_metadata(tmp_path):
+    (tmp_path / "a.txt").write_text("Some Headline Of The Day\n\nBody text here.", encoding="utf-8")
+    (tmp_path / "a.txt.meta.json").write_text(json.dumps({"source": "Wire", "date": "5 May 2020", "url": "https://w.example/a"}), encoding="utf-8")
+    scan = documents.scan(tmp_path, max_bytes=10**6)
+    doc = scan.documents[0]
+    assert (doc.title, doc.source, doc.date, doc.url) == ("Some Headline Of The Day", "Wire", "2020-05-05", "https://w.example/a")
+    assert scan.skipped == {}  # the sidecar is metadata, not an article
+
+
+def test_markdown_front_matter_is_boilerplate(tmp_path):
+    text = "---\ntitle: T\nsource: S\n---\nBody sentence one. Body sentence two.\n"
+    (tmp_path / "a.md").write_text(text, encoding="utf-8")
+    doc = documents.scan(tmp_path, max_bytes=10**6).documents[0]
+    assert doc.boilerplate[0] == (0, text.index("Body"))
+    assert (doc.title, doc.source) == ("T", "S")
