@@ -1,0 +1,47 @@
+"""The web chat: python app.py [--index DIR] [--articles DIR] [--host H] [--port P]."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def main(argv: list[str] | None = None) -> int:
+    from qa.settings import Settings
+
+    defaults = Settings()
+    p = argparse.ArgumentParser(description="The web chat over the article index: answers with exact, attributed citations.")
+    p.add_argument("--index", default=str(defaults.index_dir), help=f"index folder (default: {defaults.index_dir})")
+    p.add_argument("--articles", default=str(defaults.articles_dir),
+                   help=f"articles to index on first start when the index is missing (default: {defaults.articles_dir})")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
+    args = p.parse_args(argv)
+
+    import qa
+    from qa import store
+    from qa.errors import QAError
+
+    try:
+        if not store.is_index(Path(args.index)):
+            print(f"No index in {args.index}: building it from {args.articles} (first start)…", file=sys.stderr)
+            s = qa.build_index(args.articles, args.index, progress=True)
+            print(f"Indexed {s.files} articles, {s.chunks} passages in {s.seconds:.1f} s.", file=sys.stderr)
+        engine = qa.load_index(args.index)
+    except QAError as e:
+        print(f"app: error: {e}", file=sys.stderr)
+        return 1
+    from qa.web import launch
+
+    print(f"Open http://{args.host}:{args.port} in a browser (Ctrl+C stops).", file=sys.stderr)
+    launch(engine, host=args.host, port=args.port)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,202 @@
+"""The web chat: Gradio Blocks around an Engine. Only input, calls and display live here."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any, Iterator
+
+import gradio as gr
+
+from qa.engine import Engine
+from qa.errors import QAError
+from qa.render import answer_json, describe_source
+from qa.results import Answer, Citation, Passage
+
+EXAMPLES = [
+    "Who founded the White Helmets?",
+    "Which governorate are the White Helmets being evacuated from?",
+    "How much money did the US release for the White Helmets last month?",
+    "What is the population of Damascus?",
+]
+CONTEXT_CHARS = 600
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+
+CSS = """
+.qa-source { border-left: 3px solid #f59e0b; padding: 4px 10px; margin: 10px 0; }
+.qa-source .qa-meta { font-size: 0.9em; opacity: 0.8; margin-bottom: 4px; }
+.qa-context { white-space: pre-wrap; }
+mark.qa-quote { background: #fde68a; color: #111; padding: 0 1px; }
+#qa-article { white-space: pre-wrap; max-height: 560px; overflow-y: auto; border: 1px solid #ddd;
+              border-radius: 6px; padding: 10px; font-size: 0.95em; }
+#qa-article .qa-boilerplate { opacity: 0.45; }
+"""
+SCROLL_JS = "() => { const m = document.getElementById('qa-mark'); if (m) m.scrollIntoView({block: 'center'}); }"
+
+
+def escape_markdown(text: str) -> str:
+    """Article text shown as text: no HTML, no Markdown images, links or emphasis."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def _context(text: str, start: int, end: int) -> tuple[int, int]:
+    """The paragraph around [start, end), at most CONTEXT_CHARS on each side."""
+    lo = text.rfind("\n\n", max(0, start - CONTEXT_CHARS), start)
+    hi = text.find("\n\n", end, end + CONTEXT_CHARS)
+    return (lo + 2 if lo >= 0 else max(0, start - CONTEXT_CHARS)), (hi if hi >= 0 else min(len(text), end + CONTEXT_CHARS))
+
+
+def highlighted(text: str, start: int, end: int, *, mark_id: str | None = None) -> str:
+    """HTML of ``text`` with [start, end) marked; everything escaped."""
+    ident = f' id="{mark_id}"' if mark_id else ""
+    return (html.escape(text[:start]) + f'<mark class="qa-quote"{ident}>' + html.escape(text[start:end]) + "</mark>"
+            + html.escape(text[end:]))
+
+
+def sources_html(engine: Engine, answer: Answer) -> str:
+    if not answer.found:
+        items = answer.passages[:3]
+        head = "<p><b>No answer in the articles.</b> Closest passages, as related reading (not answers):</p>"
+    else:
+        items = answer.citations
+        head = ""
+    if not items:
+        return "<p>Citations of the latest answer appear here.</p>"
+    parts = [head]
+    for n, item in enumerate(items, 1):
+        doc = engine.document(item.path)
+        text = doc.text if doc else ""
+        lo, hi = _context(text, item.start, item.end)
+        label = f"[{n}]" if answer.found else "•"
+        parts.append(
+            f'<div class="qa-source"><div class="qa-meta"><b>{label}</b> {html.escape(describe_source(item))}'
+            f" · characters {item.start}–{item.end}</div>"
+            f'<div class="qa-context">{"…" if lo > 0 else ""}{highlighted(text[lo:hi], item.start - lo, item.end - lo)}'
+            f'{"…" if hi < len(text) else ""}</div></div>'
+        )
+    return "".join(parts)
+
+
+def article_html(engine: Engine, item: Citation | Passage) -> str:
+    doc = engine.document(item.path)
+    if doc is None:
+        return "<p>That article is no longer in the index.</p>"
+    text = doc.text
+    body = highlighted(text, item.start, item.end, mark_id="qa-mark")
+    return (f"<p><b>{html.escape(describe_source(item))}</b><br>Quote at characters {item.start}–{item.end}</p>"
+            f'<div id="qa-article">{body}</div>')
+
+
+def status_text(engine: Engine) -> str:
+    m = engine.generation.manifest
+    c = m["counts"]
+    skipped = f" · {c['skipped']} files skipped" if c.get("skipped") else ""
+    return (f"**Index:** {c['files']} articles · {c['chunks']} passages · built {m['built_at'].replace('T', ' ')}"
+            f"{skipped} · model all-MiniLM-L6-v2")
+
+
+def _choices(answer: Answer) -> list[tuple[str, int]]:
+    items = answer.citations if answer.found else answer.passages[:3]
+    return [(f"[{n}] {describe_source(x)}" if answer.found else f"• {describe_source(x)}", n - 1)
+            for n, x in enumerate(items, 1)]
+
+
+def build(engine: Engine) -> gr.Blocks:
+    """The chat UI for ``engine``."""
+
+    def respond(question: str, chat: list, asked: list[str]) -> Iterator[tuple[Any, ...]]:
+        question = (question or "").strip()
+        chat = list(chat or [])
+        if not question:
+            yield chat, asked, "", gr.update(), gr.update(), gr.update(), None
+            return
+        chat.append(gr.ChatMessage(role="user", content=escape_markdown(question)))
+        try:
+            answer = engine.ask(question, history=list(asked))
+        except QAError as e:
+            chat.append(gr.ChatMessage(role="assistant", content=f"⚠️ {escape_markdown(str(e))}"))
+            yield chat, asked, "", gr.update(), gr.update(), gr.update(), None
+            return
+        asked = [*asked, question]
+        # Stream the reply in a few steps; the full answer is already known and exact.
+        words = re.split(r"(\s+)", answer.text)
+        step = max(1, len(words) // 8)
+        for i in range(step, len(words), step):
+            yield chat + [gr.ChatMessage(role="assistant", content=escape_markdown("".join(words[:i])) + " …")], \
+                asked, "", gr.update(), gr.update(), gr.update(), None
+        chat.append(gr.ChatMessage(role="assistant", content=escape_markdown(answer.text)))
+        items = answer.citations if answer.found else answer.passages[:3]
+        if items:
+            title = f"Sources ({len(items)})" if answer.found else "Related passages (not answers)"
+            lines = []
+            for n, x in enumerate(items, 1):
+                quote = x.quote if isinstance(x, Citation) else x.text
+                lines.append(f"**{'[' + str(n) + ']' if answer.found else '•'}** {escape_markdown(describe_source(x))}\n\n"
+                             f"> {escape_markdown(' '.join(quote.split()))}")
+            chat.append(gr.ChatMessage(role="assistant", content="\n\n".join(lines), metadata={"title": title}))
+        choices = _choices(answer)
+        yield (chat, asked, "", sources_html(engine, answer),
+               gr.update(choices=choices, value=None, visible=bool(choices)),
+               "<p>Pick a source above to read it in its article.</p>" if choices else "", answer_json(answer))
+
+    def open_source(choice: int | None, last: dict | None) -> str:
+        if choice is None or not last:
+            return gr.update()
+        kind = "citations" if last["found"] else "passages"
+        items = last[kind]
+        if not 0 <= choice < len(items):
+            return gr.update()
+        item = items[choice]
+        cls = Citation if kind == "citations" else Passage
+        return article_html(engine, cls(**item))
+
+    def clear() -> tuple[Any, ...]:
+        return [], [], "", "<p>Citations of the latest answer appear here.</p>", gr.update(choices=[], value=None, visible=False), "", None
+
+    def ask_api(question: str, history: list[str] | None = None) -> dict:
+        """Answer a question; returns the answer with its citations (path, start, end, quote, title, source, date)."""
+        try:
+            return answer_json(engine.ask(question, history=list(history or [])))
+        except QAError as e:
+            raise gr.Error(str(e)) from None
+
+    with gr.Blocks(title="Ask the articles") as demo:
+        gr.Markdown("# Ask the articles\nEvery answer is a verbatim quote from the articles, attributed to its outlet "
+                    "and date. Claims are the articles' own, not established facts. Open a source to check the quote "
+                    "in its article.")
+        gr.Markdown(status_text(engine), elem_id="qa-status")
+        asked = gr.State([])
+        last = gr.State(None)
+        with gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(label="Chat", height=520, feedback_options=None, buttons=["copy"],
+                                     placeholder="Ask a question about the articles.")
+                with gr.Row():
+                    box = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False, scale=5,
+                                     max_length=engine.settings.max_question_chars, elem_id="qa-question", submit_btn=False)
+                    send = gr.Button("Ask", variant="primary", scale=1, elem_id="qa-ask")
+                gr.Examples(EXAMPLES, inputs=box, label="Examples")
+                clear_btn = gr.Button("Clear chat", elem_id="qa-clear")
+            with gr.Column(scale=2):
+                gr.Markdown("### Sources")
+                sources = gr.HTML("<p>Citations of the latest answer appear here.</p>", elem_id="qa-sources")
+                pick = gr.Radio(choices=[], label="Open in the article", visible=False, elem_id="qa-pick")
+                viewer = gr.HTML("", elem_id="qa-viewer")
+        outputs = [chatbot, asked, box, sources, pick, viewer, last]
+        for event in (box.submit, send.click):
+            event(respond, [box, chatbot, asked], outputs, api_visibility="private")
+        pick.change(open_source, [pick, last], viewer, api_visibility="private").then(None, js=SCROLL_JS)
+        clear_btn.click(clear, None, outputs, api_visibility="private")
+        gr.api(ask_api, api_name="ask")
+    return demo
+
+
+def launch(engine: Engine, *, host: str = "127.0.0.1", port: int = 7860, block: bool = True) -> gr.Blocks:
+    """Start the chat with hardened defaults: no analytics, no monitoring, no MCP, uploads capped at 1 KB."""
+    demo = build(engine)
+    demo.queue(default_concurrency_limit=4)
+    theme = gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+    demo.launch(server_name=host, server_port=port, css=CSS, theme=theme, enable_monitoring=False, max_file_size=1024,
+                footer_links=["api"], show_error=False, mcp_server=False, ssr_mode=False, prevent_thread_lock=not block,
+                quiet=not block)
+    return demo

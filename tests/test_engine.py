@@ -1,0 +1,112 @@
+"""Retrieval and answers with the real model on the seed articles: citations, attribution, refusal, follow-ups."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from qa.errors import BadInputError
+
+from conftest import ARTICLES, SEED_A, SEED_B, read_text
+
+pytestmark = pytest.mark.slow
+
+TEXTS = {p: read_text(ARTICLES / p) for p in (SEED_A, SEED_B)}
+
+# (question, history, file, gold span start, end) — the first citation must overlap the gold span.
+ANSWERABLE = [
+    ("Which province were NATO countries discussing evacuating the White Helmets from?", [], SEED_A, 453, 467),
+    ("Which news outlet reported that NATO countries discussed evacuating the White Helmets with Trump?", [], SEED_A, 501, 518),
+    ("How much money did the US release for the White Helmets last month?", [], SEED_B, 2549, 2561),
+    ("Which governorate are the White Helmets being evacuated from?", [], SEED_B, 644, 664),
+    ("When did Washington temporarily halt State Department funding for the White Helmets?", [], SEED_A, 3189, 3197),
+    ("When was it founded?", ["Who founded the White Helmets?"], SEED_B, 3195, 3202),
+    ("Where did most of the talks on the topic take place?", [], SEED_A, 1439, 1496),
+]
+
+
+def _overlaps(c, path: str, gold: str | int, end: int | None = None) -> bool:
+    start = TEXTS[path].index(gold) if isinstance(gold, str) else gold
+    end = start + len(gold) if isinstance(gold, str) else end
+    return c.path == path and c.start < end and start < c.end
+
+
+def _assert_exact(answer, passages=()):
+    for c in answer.citations:
+        assert TEXTS[c.path][c.start:c.end] == c.quote
+    for p in list(answer.passages) + list(passages):
+        assert TEXTS[p.path][p.start:p.end] == p.text
+
+
+@pytest.mark.parametrize("question,history,path,start,end", ANSWERABLE)
+def test_first_citation_answers(seed_engine, question, history, path, start, end):
+    answer = seed_engine.ask(question, history=history)
+    assert answer.found
+    assert _overlaps(answer.citations[0], path, start, end)
+    assert "[1]" in answer.text
+    _assert_exact(answer)
+
+
+def test_multi_source_cites_each_article_with_attribution(seed_engine):
+    answer = seed_engine.ask("Who founded the White Helmets?")
+    assert {c.path for c in answer.citations} == {SEED_A, SEED_B}
+    assert _overlaps(answer.citations[0], SEED_B, "founded by\u00a0former British Army officer James Le Mesurier in\u00a02014")
+    assert any(_overlaps(c, SEED_A, "founded in\u00a0Turkey by\u00a0former MI5 officer James Le Mesurier") for c in answer.citations)
+    assert answer.text.startswith("According to Sputnik (20 July 2018), “The White Helmets are a self-described rescue organization")
+    assert "According to an article of 13 April 2021 (000_9ce664b5036eb0e2.txt), “The group, founded in" in answer.text
+    assert re.findall(r"\[(\d)\]", answer.text) == ["1", "2"]
+    c = answer.citations[0]
+    assert (c.source, c.date, c.title) == ("Sputnik", "2018-07-20", "US Rushes to Withdraw White Helmets as Syrian Army Advances in South - Reports")
+
+
+@pytest.mark.parametrize("question", ["What is the population of Damascus?", "Who won the 2018 FIFA World Cup?",
+                                      "What is the boiling point of mercury?"])
+def test_unanswerable_is_refused_with_related_passages(seed_engine, question):
+    answer = seed_engine.ask(question)
+    assert not answer.found
+    assert answer.citations == []
+    assert answer.text.startswith("The articles do not answer this question.")
+    assert answer.passages  # the closest passages, as related reading
+    _assert_exact(answer)
+
+
+def test_a_new_topic_is_not_drowned_by_history(seed_engine):
+    history = ["Who founded the White Helmets?", "When was it founded?"]
+    answer = seed_engine.ask("Which governorate are the White Helmets being evacuated from?", history=history)
+    assert _overlaps(answer.citations[0], SEED_B, 644, 664)
+
+
+def test_retrieve_returns_k_exact_passages_best_first(seed_engine):
+    passages = seed_engine.retrieve("Where did most of the talks on the topic take place?", history=[], k=5)
+    assert len(passages) == 5
+    assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
+    assert "sidelines of\u00a0NATO summit" in passages[0].text
+    for p in passages:
+        assert TEXTS[p.path][p.start:p.end] == p.text
+        assert "READ MORE" not in p.text
+
+
+def test_citations_are_exact_for_many_questions(seed_engine):
+    """Property: whatever is asked, every quote and passage is the article's exact slice."""
+    rng = random.Random(7)
+    words = [w for t in TEXTS.values() for w in t.split()]
+    questions = [" ".join(rng.sample(words, rng.randint(1, 12))) + "?" for _ in range(40)]
+    questions += ["<|endoftext|>", "“curly” quotes\u00a0and 中文 and 👋🏽?", "!!!???", "a", "Who?"]
+    for q in questions:
+        answer = seed_engine.ask(q)
+        assert answer.found == bool(answer.citations)
+        _assert_exact(answer, seed_engine.retrieve(q, k=10))
+
+
+@pytest.mark.parametrize("question,message", [("", "empty"), ("   \n\t", "empty"), ("x" * 100_000, "too long")])
+def test_bad_questions_get_clear_errors(seed_engine, question, message):
+    with pytest.raises(BadInputError, match=message):
+        seed_engine.ask(question)
+
+
+def test_control_characters_are_dropped(seed_engine):
+    answer = seed_engine.ask("Which governorate\x00 are the White Helmets\x07 being evacuated from?")
+    assert answer.question == "Which governorate are the White Helmets being evacuated from?"
+    assert answer.found
