@@ -18,7 +18,7 @@ def describe_source(item: Citation | Passage) -> str:
 
 
 def answer_terminal(answer: Answer, *, width: int = 100) -> str:
-    lines = [textwrap.fill(answer.text, width=width), ""]
+    lines = ["\n\n".join(textwrap.fill(par, width=width) for par in answer.text.split("\n\n")), ""]
     if answer.citations:
         lines.append("Sources:")
         for i, c in enumerate(answer.citations, 1):

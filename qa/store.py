@@ -98,7 +98,9 @@ def writer_lock(folder: Path) -> Iterator[None]:
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise QAError(f"{folder} is a file, not an index folder")
-    if folder.is_dir() and any(folder.iterdir()) and not is_index(folder) and not (folder / LOCK).exists():
+    # Never write into a folder of other files; hidden ones (.gitkeep) do not count.
+    visible = [p for p in folder.iterdir() if not p.name.startswith(".")] if folder.is_dir() else []
+    if visible and not is_index(folder):
         raise QAError(f"{folder} holds other files and is not an index: choose an empty or new folder for --index")
     folder.mkdir(parents=True, exist_ok=True)
     fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 from typing import Any, Iterator
 
@@ -66,14 +67,16 @@ def sources_html(engine: Engine, answer: Answer) -> str:
     for n, item in enumerate(items, 1):
         doc = engine.document(item.path)
         text = doc.text if doc else ""
-        lo, hi = _context(text, item.start, item.end)
-        label = f"[{n}]" if answer.found else "•"
-        parts.append(
-            f'<div class="qa-source"><div class="qa-meta"><b>{label}</b> {html.escape(describe_source(item))}'
-            f" · characters {item.start}–{item.end}</div>"
-            f'<div class="qa-context">{"…" if lo > 0 else ""}{highlighted(text[lo:hi], item.start - lo, item.end - lo)}'
-            f'{"…" if hi < len(text) else ""}</div></div>'
-        )
+        meta = f'<div class="qa-meta"><b>{f"[{n}]" if answer.found else "•"}</b> {html.escape(describe_source(item))}' \
+               f" · characters {item.start}–{item.end}</div>"
+        if answer.found:  # the quote, marked inside its paragraph
+            lo, hi = _context(text, item.start, item.end)
+            body = (("…" if lo > 0 else "") + highlighted(text[lo:hi], item.start - lo, item.end - lo)
+                    + ("…" if hi < len(text) else ""))
+        else:  # related reading: plain, nothing marked as if it answered
+            snippet = " ".join(text[item.start:item.end].split())
+            body = html.escape(snippet[:400]) + ("…" if len(snippet) > 400 else "")
+        parts.append(f'<div class="qa-source">{meta}<div class="qa-context">{body}</div></div>')
     return "".join(parts)
 
 
@@ -82,7 +85,16 @@ def article_html(engine: Engine, item: Citation | Passage) -> str:
     if doc is None:
         return "<p>That article is no longer in the index.</p>"
     text = doc.text
-    body = highlighted(text, item.start, item.end, mark_id="qa-mark")
+    # Boilerplate is shown dimmed, the quote marked; the two never overlap (boilerplate is never cited).
+    marks = sorted([(s, e, '<span class="qa-boilerplate">', "</span>") for s, e in doc.boilerplate]
+                   + [(item.start, item.end, '<mark class="qa-quote" id="qa-mark">', "</mark>")])
+    parts, pos = [], 0
+    for s, e, open_tag, close_tag in marks:
+        if s < pos:
+            continue
+        parts += [html.escape(text[pos:s]), open_tag, html.escape(text[s:e]), close_tag]
+        pos = e
+    body = "".join(parts) + html.escape(text[pos:])
     return (f"<p><b>{html.escape(describe_source(item))}</b><br>Quote at characters {item.start}–{item.end}</p>"
             f'<div id="qa-article">{body}</div>')
 
@@ -153,10 +165,12 @@ def build(engine: Engine) -> gr.Blocks:
     def clear() -> tuple[Any, ...]:
         return [], [], "", "<p>Citations of the latest answer appear here.</p>", gr.update(choices=[], value=None, visible=False), "", None
 
-    def ask_api(question: str, history: list[str] | None = None) -> dict:
-        """Answer a question; returns the answer with its citations (path, start, end, quote, title, source, date)."""
+    def ask_api(question: str, history: list[str] | None = None) -> str:
+        """Answer a question. Returns the Answer as a JSON string: question, text, found, citations
+        (path, start, end, quote, title, source, date) and passages. A string, because gradio_client
+        would take any object with a "path" for a file to download."""
         try:
-            return answer_json(engine.ask(question, history=list(history or [])))
+            return json.dumps(answer_json(engine.ask(question, history=list(history or []))), ensure_ascii=False)
         except QAError as e:
             raise gr.Error(str(e)) from None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import socket
 from pathlib import Path
 
 import numpy as np
@@ -81,3 +82,21 @@ def read_text(path: Path) -> str:
     """The article's text exactly as CONTRACT.md defines it."""
     with open(path, encoding="utf-8-sig", newline="") as f:
         return f.read()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url(seed_engine):
+    from qa import web
+
+    port = free_port()
+    demo = web.launch(seed_engine, host="127.0.0.1", port=port, block=False)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
