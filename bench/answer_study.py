@@ -26,7 +26,8 @@ def main() -> None:
     args = ap.parse_args()
     engine = qa.load_index(args.index)
     rows = [json.loads(l) for s in args.sets for l in s.read_text().splitlines() if l.strip()]
-    searched = [engine._search(engine.clean_question(r["question"]), r.get("history", [])) for r in rows]
+    snap = engine.snapshot
+    searched = [engine._search(snap, engine.clean_question(r["question"]), r.get("history", [])) for r in rows]
     grid = {
         "W": [(0.45, 0.35, 0.20), (0.5, 0.4, 0.1), (0.55, 0.45, 0.0), (0.4, 0.4, 0.2), (0.6, 0.3, 0.1)],
     }
@@ -35,12 +36,12 @@ def main() -> None:
         feats = []
         a1 = n = 0
         for r, (query, fused, sims) in zip(rows, searched):
-            cands = answering.candidates(engine, query, fused, sims)
+            cands = answering.candidates(snap, query, fused, sims)
             best = cands[0] if cands else None
             if r["answerable"]:
                 n += 1
                 if best:
-                    path = engine.chunks[best.chunk].path
+                    path = snap.chunks[best.chunk].path
                     a1 += any(path == g["file"] and best.start < g["end"] and g["start"] < best.end for g in r["answers"])
             feats.append((r["answerable"], best))
         print(f"W={w}: top-sentence answer@1 (no refusal) {a1 / max(n, 1):.3f}")

@@ -20,7 +20,7 @@ from qa.results import Answer, Citation
 from qa.retrieval import Query
 
 if TYPE_CHECKING:
-    from qa.engine import Engine
+    from qa.engine import Snapshot
 
 TOP_PASSAGES = 6
 MAX_CITATIONS = 3
@@ -75,23 +75,23 @@ def _display(quote: str) -> str:
     return re.sub(r"\s*[\r\n]+\s*", " ", quote)
 
 
-def candidates(engine: "Engine", query: Query, fused: np.ndarray, sims: np.ndarray) -> list[Candidate]:
+def candidates(snap: "Snapshot", query: Query, fused: np.ndarray, sims: np.ndarray) -> list[Candidate]:
     """Every sentence of the top passages, scored, best first; a sentence shared by two
     overlapping passages appears once."""
     if fused.size == 0:
         return []
     order = np.argsort(-fused, kind="stable")[:TOP_PASSAGES]
     top = float(fused[order[0]]) or 1.0
-    idf = engine.lexical.idf(query.terms)
+    idf = snap.lexical.idf(query.terms)
     weight = {t: idf[t] * w for t, w in zip(query.terms, query.weights)}
     total = sum(weight.values()) or 1.0
     seen: dict[tuple[str, int, int], Candidate] = {}
     for ci in order:
-        chunk = engine.chunks[ci]
-        text = engine.documents[chunk.path].text
+        chunk = snap.chunks[ci]
+        text = snap.documents[chunk.path].text
         previous: set[str] = set()
-        for row in range(engine.first_sentence[ci], engine.first_sentence[ci + 1]):
-            s, e = engine.sentence_spans[row]
+        for row in range(snap.first_sentence[ci], snap.first_sentence[ci + 1]):
+            s, e = snap.sentence_spans[row]
             terms = set(tokenize(text[s:e]))
             # A term of the sentence before counts half: "The group, founded in…" follows the
             # sentence that names the group.
@@ -106,10 +106,10 @@ def candidates(engine: "Engine", query: Query, fused: np.ndarray, sims: np.ndarr
     return sorted(seen.values(), key=lambda c: -c.score)
 
 
-def extend(engine: "Engine", c: Candidate, scores: dict[tuple[str, int, int], float]) -> tuple[int, int]:
+def extend(snap: "Snapshot", c: Candidate, scores: dict[tuple[str, int, int], float]) -> tuple[int, int]:
     """The span of ``c``, grown by the sentence before and after where those are strong too."""
-    chunk = engine.chunks[c.chunk]
-    text = engine.documents[chunk.path].text
+    chunk = snap.chunks[c.chunk]
+    text = snap.documents[chunk.path].text
     spans = list(chunk.sentences)
     i = spans.index((c.start, c.end))
     start, end = c.start, c.end
@@ -127,30 +127,30 @@ def is_evidence(c: Candidate) -> bool:
     return (c.dense >= MIN_DENSE or c.cover >= MIN_COVER) and c.score >= MIN_EVIDENCE
 
 
-def answer(engine: "Engine", question: str, query: Query, fused: np.ndarray, sims: np.ndarray) -> Answer:
-    cands = candidates(engine, query, fused, sims)
+def answer(snap: "Snapshot", question: str, query: Query, fused: np.ndarray, sims: np.ndarray) -> Answer:
+    cands = candidates(snap, query, fused, sims)
     order = np.argsort(-fused, kind="stable")[:10] if fused.size else []
-    passages = [engine.passage(int(i), float(fused[i])) for i in order]
+    passages = [snap.passage(int(i), float(fused[i])) for i in order]
     if not cands or not is_evidence(cands[0]):
         return Answer(question, REFUSAL + (" The closest passages are listed as related reading, not as an answer."
                                            if passages else ""), False, [], passages)
     best = cands[0]
     chosen = [best]
-    paths = {engine.chunks[best.chunk].path}
+    paths = {snap.chunks[best.chunk].path}
     for c in cands[1:]:
         if len(chosen) >= MAX_CITATIONS:
             break
-        path = engine.chunks[c.chunk].path
+        path = snap.chunks[c.chunk].path
         if path not in paths and c.score >= OTHER_SOURCE_RATIO * best.score and is_evidence(c):
             chosen.append(c)
             paths.add(path)
-    scores = {(engine.chunks[x.chunk].path, x.start, x.end): x.score for x in cands}
+    scores = {(snap.chunks[x.chunk].path, x.start, x.end): x.score for x in cands}
     citations = []
     parts = []
     for n, c in enumerate(chosen, 1):
-        path = engine.chunks[c.chunk].path
-        doc = engine.documents[path]
-        start, end = extend(engine, c, scores)
+        path = snap.chunks[c.chunk].path
+        doc = snap.documents[path]
+        start, end = extend(snap, c, scores)
         quote = doc.text[start:end]
         citations.append(Citation(path, start, end, quote, doc.title, doc.source, doc.date))
         parts.append(f"{attribution(doc.source, doc.date, doc.title, path)}, “{_display(quote)}” [{n}]")

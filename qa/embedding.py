@@ -51,7 +51,11 @@ class MiniLM:
     def __init__(self, *, batch_size: int = 32) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # "Loading weights" bars on every start are noise
 
         self.batch_size = batch_size
         self.model = SentenceTransformer(str(model_path()), device="cpu", local_files_only=True)

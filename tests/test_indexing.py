@@ -35,10 +35,10 @@ def test_round_trip_keeps_offsets_exact(articles, tmp_path, fake_embedder):
     index = tmp_path / "index"
     qa.build_index(articles, index, embedder=fake_embedder)
     engine = Engine.load(index, embedder=fake_embedder)
-    for c in engine.chunks:
+    for c in engine.snapshot.chunks:
         text = (articles / c.path).read_text(encoding="utf-8-sig")
         assert text[c.start:c.end] == c.text
-    assert len(engine.sentence_spans) == engine.generation.vectors.shape[0]
+    assert len(engine.snapshot.sentence_spans) == engine.generation.vectors.shape[0]
 
 
 def test_update_with_nothing_changed_embeds_nothing_and_keeps_the_generation(articles, tmp_path, fake_embedder):
@@ -63,12 +63,12 @@ def test_update_embeds_only_the_edited_file_and_drops_deleted_ones(articles, tmp
     assert all("Quneitra province" in t for t in again.calls)  # only the changed sentence, nothing else
     assert summary.unchanged == 1
     engine = Engine.load(index, embedder=fake_embedder)
-    assert any("Quneitra province" in c.text for c in engine.chunks)
+    assert any("Quneitra province" in c.text for c in engine.snapshot.chunks)
 
     (articles / SEED_A).unlink()
     summary = qa.update_index(articles, index, embedder=FakeEmbedder())
     assert summary.removed == 1 and summary.files == 1
-    assert {c.path for c in Engine.load(index, embedder=fake_embedder).chunks} == {SEED_B}
+    assert {c.path for c in Engine.load(index, embedder=fake_embedder).snapshot.chunks} == {SEED_B}
 
 
 def test_vectors_match_a_full_rebuild_after_update(articles, tmp_path, fake_embedder):
@@ -95,7 +95,7 @@ def test_a_crash_mid_write_leaves_the_old_index_live(articles, tmp_path, fake_em
     with pytest.raises(OSError, match="disk full"):
         qa.build_index(articles, index, embedder=fake_embedder)
     assert store.current(index) == live
-    assert {c.path for c in Engine.load(index, embedder=fake_embedder).chunks} == {SEED_A, SEED_B}
+    assert {c.path for c in Engine.load(index, embedder=fake_embedder).snapshot.chunks} == {SEED_A, SEED_B}
     monkeypatch.undo()
     qa.build_index(articles, index, embedder=fake_embedder)  # the next build clears the leftovers
     assert [p.name for p in index.iterdir() if p.name.startswith(".tmp-")] == []

@@ -1,0 +1,97 @@
+"""Nothing outside what the app serves can be read through it; article markup renders inert."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import httpx
+import pytest
+
+import qa
+from qa.engine import Engine
+
+from conftest import ARTICLES, free_port
+
+pytestmark = pytest.mark.slow
+
+EVIL = """Evil Test Page Header Line
+
+The harbour authority said the <script>window.__pwned = 1; alert('x')</script> lighthouse closed in 1999.
+A photo of the lighthouse: <img src="http://127.0.0.2/evil.png" onerror="window.__pwned = 2"> was taken.
+Markdown too: ![tracker](http://127.0.0.2/t.png) and [a link](javascript:alert(1)) and **bold** claims.
+"""
+
+
+@pytest.fixture(scope="module")
+def evil_app(tmp_path_factory, real_embedder):
+    from qa import web
+
+    folder = tmp_path_factory.mktemp("evil")
+    articles = folder / "articles"
+    shutil.copytree(ARTICLES, articles)
+    (articles / "evil.txt").write_text(EVIL, encoding="utf-8")
+    qa.build_index(articles, folder / "index", embedder=real_embedder)
+    engine = Engine.load(folder / "index", embedder=real_embedder)
+    port = free_port()
+    demo = web.launch(engine, host="127.0.0.1", port=port, block=False)
+    yield f"http://127.0.0.1:{port}"
+    demo.close()
+
+
+TRAVERSALS = [
+    "/gradio_api/file=/etc/passwd",
+    "/gradio_api/file=../../../../../../etc/passwd",
+    "/gradio_api/file=..%2F..%2F..%2F..%2F..%2Fetc%2Fpasswd",
+    "/gradio_api/file=%2Fetc%2Fpasswd",
+    "/file=/etc/passwd",
+    "/gradio_api/file=articles/000_9ce664b5036eb0e2.txt",
+    "/gradio_api/file=qa/settings.py",
+    "/gradio_api/file=" + str(Path(__file__).resolve()),
+    "/static/../../../../etc/passwd",
+    "/assets/..%2F..%2F..%2F..%2Fetc%2Fpasswd",
+    "/gradio_api/upload",
+]
+
+
+@pytest.mark.parametrize("route", TRAVERSALS)
+def test_no_host_file_is_served(evil_app, route):
+    r = httpx.get(evil_app + route, timeout=10)
+    assert r.status_code in (400, 403, 404, 405, 422), (route, r.status_code)
+    assert "root:" not in r.text and "Settings" not in r.text and "White Helmets" not in r.text
+
+
+def test_uploads_are_capped(evil_app):
+    r = httpx.post(evil_app + "/gradio_api/upload", files={"files": ("a.txt", b"x" * 5000)}, timeout=10)
+    assert r.status_code in (400, 413, 422)
+
+
+def test_article_markup_renders_inert_in_chromium(evil_app):
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.skip("chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        page = browser.new_page()
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(evil_app, wait_until="load")
+        page.wait_for_selector("#qa-question textarea", timeout=30_000)
+        page.fill("#qa-question textarea", "When did the harbour authority say the lighthouse closed?")
+        page.click("#qa-ask")
+        page.wait_for_selector("#qa-sources mark.qa-quote", timeout=30_000)
+        page.locator("#qa-pick label").first.click()
+        page.wait_for_selector("#qa-mark", timeout=10_000)
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(Path(__file__).parent / "artifacts" / "4-inert-markup.png"), full_page=True)
+        body = page.inner_text("body")
+        assert "<script>window.__pwned = 1; alert('x')</script>" in body  # shown as text
+        assert page.evaluate("window.__pwned === undefined")
+        assert dialogs == []
+        assert page.locator("img[src*='127.0.0.2'], img[src*='evil'], a[href^='javascript']").count() == 0
+        assert not any("127.0.0.2" in u for u in requests)
+        browser.close()
