@@ -112,17 +112,27 @@ def test_sigkill_at_random_points_leaves_old_or_new_index(tmp_path, command, rea
     old = _state(index)
     (articles / "extra.txt").write_text("An extra article about lighthouse keepers. They work at night.", encoding="utf-8")
     new = old | {"extra.txt"}
+    # Time one whole run (from the old state), so the kills spread over every phase of it.
+    t0 = time.monotonic()
+    subprocess.run([QA, "index", command, str(articles), "--index", str(index), "--quiet"], env=ENV, check=True,
+                   capture_output=True)
+    whole = time.monotonic() - t0
+    (articles / "extra.txt").rename(tmp_path / "extra.txt")
+    qa.build_index(articles, index, embedder=real_embedder)
+    (tmp_path / "extra.txt").rename(articles / "extra.txt")
+    assert _state(index) == old
     rng = random.Random(command)
-    seen = set()
-    for _ in range(6):
+    outcomes = {"old": 0, "new": 0}
+    for i in range(8):
         proc = subprocess.Popen([QA, "index", command, str(articles), "--index", str(index), "--quiet"], env=ENV,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.2, 6.0))
+        # Eight kills, one in each eighth of the run's duration (the last may land after it ended).
+        time.sleep(whole * rng.uniform(i / 8, (i + 1) / 8) * 1.1)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         state = _state(index)
         assert state in (old, new)
-        seen.add(state)
+        outcomes["new" if state == new else "old"] += 1
         engine = Engine.load(index, embedder=real_embedder)
         answer = engine.ask("Which governorate are the White Helmets being evacuated from?")
         assert answer.found and "Quneitra" in answer.citations[0].quote
@@ -130,6 +140,7 @@ def test_sigkill_at_random_points_leaves_old_or_new_index(tmp_path, command, rea
             (articles / "extra.txt").rename(tmp_path / "extra.txt")
             qa.build_index(articles, index, embedder=real_embedder)
             (tmp_path / "extra.txt").rename(articles / "extra.txt")
+    print(f"SIGKILL during qa index {command} (a whole run: {whole:.1f} s): index left at {outcomes}")
     r = subprocess.run([QA, "index", command, str(articles), "--index", str(index), "--quiet"], env=ENV, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert _state(index) == new
