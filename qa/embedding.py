@@ -42,13 +42,28 @@ def weights_hash() -> str:
     return h.hexdigest()
 
 
+def fast_bfloat16() -> bool:
+    """Whether this CPU does bfloat16 matrix work natively (AVX-512 BF16, AMX): then it is ~1.9x faster
+    than float32 for this model at a cosine of 0.999 to the float32 vectors. Elsewhere it would be slower."""
+    import torch
+
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
 class MiniLM:
-    """The real model, on the CPU, never fetching anything."""
+    """The real model, on the CPU, never fetching anything.
+
+    ``dtype`` "auto" picks bfloat16 where the CPU runs it natively, float32 elsewhere; the
+    environment variable ``QA_EMBED_DTYPE`` (float32 or bfloat16) overrides it.
+    """
 
     name = MODEL_NAME
     dim = 384
 
-    def __init__(self, *, batch_size: int = 32) -> None:
+    def __init__(self, *, batch_size: int = 32, dtype: str = "auto") -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
@@ -60,6 +75,14 @@ class MiniLM:
         self.batch_size = batch_size
         self.model = SentenceTransformer(str(model_path()), device="cpu", local_files_only=True)
         self.weights = weights_hash()
+        dtype = os.environ.get("QA_EMBED_DTYPE") or dtype
+        if dtype not in ("auto", "float32", "bfloat16"):
+            raise QAError(f"QA_EMBED_DTYPE must be 'float32' or 'bfloat16', not {dtype!r}")
+        self.dtype = ("bfloat16" if fast_bfloat16() else "float32") if dtype == "auto" else dtype
+        if self.dtype == "bfloat16":
+            import torch
+
+            self.model.to(torch.bfloat16)
 
     def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
         if not texts:
@@ -67,11 +90,11 @@ class MiniLM:
         vecs = self.model.encode(
             texts,
             batch_size=self.batch_size,
-            normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=progress,
         )
-        return np.ascontiguousarray(vecs, dtype=np.float32)
+        vecs = np.asarray(vecs, dtype=np.float32)  # normalised in float32, whatever the model ran in
+        return np.ascontiguousarray(vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12))
 
 
 @lru_cache(maxsize=1)

@@ -58,6 +58,7 @@ def _manifest(settings: Settings, embedder: Embedder, articles: Path, docs: list
         "settings": settings.index_shape(),
         "weights_sha256": embedder.weights,
         "dimension": embedder.dim,
+        "embedding_dtype": getattr(embedder, "dtype", "float32"),
         "articles": str(articles),
         "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "seconds": round(seconds, 3),
