@@ -31,5 +31,8 @@ test: .venv/.stamp-test
 	$(PIP) check
 	$(PY) -m pytest
 
+bench: .venv/.stamp-run
+	$(PY) bench/run.py
+
 clean-index:
 	rm -rf index/gen-* index/.tmp-* index/CURRENT index/.lock
