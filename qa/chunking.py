@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa import boilerplate, sentences
+from qa.sentences import strip_span
 from qa.documents import Document
 from qa.tokens import WordPieceCounter, token_starts, wordpiece_counts
 
@@ -71,14 +72,6 @@ def _pack(units: list[tuple[int, int]], counts: list[int], size: int, overlap: i
     return [(units[a][0], units[b - 1][1]) for a, b in spans]
 
 
-def _strip(text: str, s: int, e: int) -> tuple[int, int]:
-    while s < e and text[s].isspace():
-        s += 1
-    while e > s and text[e - 1].isspace():
-        e -= 1
-    return s, e
-
-
 def chunk_document(
     doc: Document,
     *,
@@ -107,7 +100,7 @@ def chunk_document(
         counts = [n_tokens(s, e) for s, e in units]
         spans.extend(_pack(units, counts, size, overlap))
 
-    spans = _fit_model(text, [_strip(text, s, e) for s, e in spans], max_model_tokens, count_model_tokens)
+    spans = _fit_model(text, [strip_span(text, s, e) for s, e in spans], max_model_tokens, count_model_tokens)
     all_sentences = [sp for rs, re_ in boilerplate.content_regions(text, doc.boilerplate)
                      for sp in sentences.split(text, rs, re_)]
     sent_starts = [s for s, _ in all_sentences]
@@ -125,7 +118,7 @@ def chunk_document(
                 break
             a2, b2 = max(a, s), min(b, e)
             if a2 < b2:
-                inside.append(_strip(text, a2, b2))
+                inside.append(strip_span(text, a2, b2))
         chunks.append(Chunk(chunk_id(doc.path, piece, n), doc.path, s, e, piece, tuple(x for x in inside if x[0] < x[1])))
     return chunks
 
@@ -144,6 +137,6 @@ def _fit_model(text: str, spans: list[tuple[int, int]], limit: int, count: WordP
             mid = (s + e) // 2
             left = text.rfind(" ", s + 1, mid + 1)
             cut = left if left > s else mid
-            nxt.extend([_strip(text, s, cut), _strip(text, cut, e)])
+            nxt.extend([strip_span(text, s, cut), strip_span(text, cut, e)])
         todo = [sp for sp in nxt if sp[0] < sp[1]]
     return sorted(out)

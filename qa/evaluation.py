@@ -27,7 +27,7 @@ def load_questions(file: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def score(engine, rows: list[dict[str, Any]], articles: Path, *, k: int = 10) -> dict[str, Any]:
+def score(engine, rows: list[dict[str, Any]], *, k: int = 10) -> dict[str, Any]:
     """hit@k, MRR@10, answer@1/3, sources, exact, refusal rates and latency, as CONTRACT.md defines them."""
     from qa.documents import Document
 
@@ -97,7 +97,7 @@ def evaluate(file: Path, *, articles: Path, index: Path | None = None) -> dict[s
         elif not (Path(index) / "CURRENT").is_file():
             qa.build_index(articles, index)
         engine = qa.load_index(index)
-        return score(engine, rows, Path(articles))
+        return score(engine, rows)
 
 
 def format_report(report: dict[str, Any]) -> str:

@@ -91,11 +91,13 @@ def _run(
         # Vectors we may reuse, keyed by sentence text: embedding depends on the text alone.
         cache: dict[str, np.ndarray] = {}
         old_files: dict[str, Any] = {}
+        old_skipped: dict[str, str] = {}
         if incremental and store.is_index(index):
             try:
                 old = store.read(index)
                 if all(old.manifest.get(k) == v for k, v in expected.items()):
                     old_files = old.manifest["files"]
+                    old_skipped = old.manifest.get("skipped", {})
                     cache = dict(zip(unit_texts(old.documents, old.chunks), old.vectors))
             except store.QAError:
                 pass  # a damaged or mismatched index is simply rebuilt in full
@@ -107,8 +109,7 @@ def _run(
         todo = [t for t in units if t not in cache]
         unchanged = sum(1 for d in docs if old_files.get(d.path, {}).get("sha256") == d.sha256)
         removed = len(set(old_files) - {d.path for d in docs})
-        if incremental and old_files and not todo and unchanged == len(docs) and not removed \
-                and set(old_files) == {d.path for d in docs}:
+        if incremental and old_files and unchanged == len(docs) == len(old_files) and scan.skipped == old_skipped:
             # Nothing changed: keep the live generation as it is.
             return BuildSummary(len(docs), len(ordered), 0, scan.skipped, time.perf_counter() - t0, str(index),
                                 removed=0, unchanged=unchanged)

@@ -17,7 +17,8 @@ _PARAGRAPH = re.compile(r"\n[ \t\u00a0]*\n|\r\n[ \t\u00a0]*\r\n|\r[ \t\u00a0]*\r
 _NEXT_START = re.compile(r"\s+[\"'“‘(\[]?[A-Z0-9\u00C0-\u024F\u0370-\u03FF\u0400-\u04FF]|\s*$")
 
 
-def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """[start, end) without the whitespace at either end."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
@@ -47,11 +48,11 @@ def split(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, 
     for para_end in bounds:
         for m in _END.finditer(text, pos, para_end):
             if _ends_sentence(text, m):
-                s, e = _strip(text, pos, m.end())
+                s, e = strip_span(text, pos, m.end())
                 if s < e:
                     spans.append((s, e))
                 pos = m.end()
-        s, e = _strip(text, pos, para_end)
+        s, e = strip_span(text, pos, para_end)
         if s < e:
             spans.append((s, e))
         pos = para_end
