@@ -66,9 +66,11 @@ class Lexical:
     def idf(self, terms: list[str]) -> dict[str, float]:
         """BM25's inverse document frequency of each known term (unknown terms: the highest, as df=0)."""
         n = self.bm25.scores["num_docs"]
+        indptr = self.bm25.scores["indptr"]  # column t of the sparse score matrix lists the chunks holding t
         out = {}
         for t in terms:
-            df = int(np.count_nonzero(self.bm25.get_scores([t]))) if t in self.bm25.vocab_dict else 0
+            tid = self.bm25.vocab_dict.get(t)
+            df = int(indptr[tid + 1] - indptr[tid]) if tid is not None else 0
             out[t] = float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
         return out
 

@@ -38,3 +38,14 @@ def test_weighted_bm25_terms():
     weighted = lex.scores(["found", "evacu"], [1.0, 0.5])
     assert weighted[0] > weighted[1] > weighted[2] == 0
     assert np.isclose(weighted[1], 0.5 * lex.scores(["evacu"])[1])
+
+
+def test_idf_counts_the_chunks_holding_each_term():
+    texts = ["white helmets founded", "evacuation of the white helmets", "unrelated text here", "white paper"]
+    lex = Lexical.build(texts)
+    idf = lex.idf(["white", "helmet", "evacu", "absent"])
+    n = len(texts)
+    for term, df in [("white", 3), ("helmet", 2), ("evacu", 1), ("absent", 0)]:
+        assert np.isclose(idf[term], np.log(1 + (n - df + 0.5) / (df + 0.5)))
+        if df:
+            assert np.count_nonzero(lex.scores([term])) == df
