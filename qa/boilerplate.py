@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from qa.sentences import strip_span
+
 _FURNITURE = {
     "listen live", "get short url", "community standards", "community standardsdiscussion",
     "discussion", "share", "share this", "share this article", "subscribe", "comments", "comment",
@@ -45,11 +47,7 @@ def lines(text: str) -> list[Line]:
     """The non-blank lines of ``text`` (any of \\n, \\r\\n, \\r), stripped of surrounding whitespace."""
     out = []
     for m in re.finditer(r"[^\r\n]+", text):
-        s, e = m.start(), m.end()
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
+        s, e = strip_span(text, m.start(), m.end())
         if s < e:
             out.append(Line(s, e, text[s:e]))
     return out

@@ -90,9 +90,12 @@ def chunk_document(
         return int(np.searchsorted(starts, e) - max(0, np.searchsorted(starts, s, side="right") - 1))
 
     spans: list[tuple[int, int]] = []
+    all_sentences: list[tuple[int, int]] = []
     for rs, re_ in boilerplate.content_regions(text, doc.boilerplate):
+        region_sentences = sentences.split(text, rs, re_)
+        all_sentences.extend(region_sentences)
         units: list[tuple[int, int]] = []
-        for s, e in sentences.split(text, rs, re_):
+        for s, e in region_sentences:
             if n_tokens(s, e) > size:
                 units.extend(_windows(starts, s, e, size, overlap))
             else:
@@ -101,8 +104,6 @@ def chunk_document(
         spans.extend(_pack(units, counts, size, overlap))
 
     spans = _fit_model(text, [strip_span(text, s, e) for s, e in spans], max_model_tokens, count_model_tokens)
-    all_sentences = [sp for rs, re_ in boilerplate.content_regions(text, doc.boilerplate)
-                     for sp in sentences.split(text, rs, re_)]
     sent_starts = [s for s, _ in all_sentences]
     chunks, seen = [], {}
     for s, e in spans:
