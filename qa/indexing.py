@@ -13,7 +13,7 @@ import numpy as np
 
 from qa import dense, documents, store
 from qa.chunking import Chunk, chunk_document
-from qa.embedding import Embedder, default_embedder
+from qa.embedding import Embedder, default_embedder, weights_hash
 from qa.lexical import Lexical
 from qa.results import BuildSummary
 from qa.settings import Settings
@@ -85,34 +85,41 @@ def _run(
     articles, index = Path(articles), Path(index)
     with store.writer_lock(index):
         scan = documents.scan(articles, max_bytes=settings.max_file_bytes)
-        embedder = embedder or default_embedder()
-        expected = {"settings": settings.index_shape(), "weights_sha256": embedder.weights}
+        # The weights hash alone decides whether old vectors are reusable; the model itself is
+        # loaded only once there is something to embed or write.
+        expected = {"settings": settings.index_shape(), "weights_sha256": embedder.weights if embedder else weights_hash()}
 
-        # Vectors we may reuse, keyed by sentence text: embedding depends on the text alone.
-        cache: dict[str, np.ndarray] = {}
         old_files: dict[str, Any] = {}
         old_skipped: dict[str, str] = {}
         if incremental and store.is_index(index):
             try:
-                old = store.read(index)
-                if all(old.manifest.get(k) == v for k, v in expected.items()):
-                    old_files = old.manifest["files"]
-                    old_skipped = old.manifest.get("skipped", {})
-                    cache = dict(zip(unit_texts(old.documents, old.chunks), old.vectors))
+                manifest = store.read_manifest(index)
+                if all(manifest.get(k) == v for k, v in expected.items()):
+                    old_files = manifest["files"]
+                    old_skipped = manifest.get("skipped", {})
             except store.QAError:
                 pass  # a damaged or mismatched index is simply rebuilt in full
-
         docs = scan.documents
+        unchanged = sum(1 for d in docs if old_files.get(d.path, {}).get("sha256") == d.sha256)
+        removed = len(set(old_files) - {d.path for d in docs})
+        if incremental and old_files and unchanged == len(docs) == len(old_files) and scan.skipped == old_skipped:
+            # Nothing changed: keep the live generation as it is, without chunking anything.
+            n_chunks = sum(f["chunks"] for f in old_files.values())
+            return BuildSummary(len(docs), n_chunks, 0, scan.skipped, time.perf_counter() - t0, str(index),
+                                removed=0, unchanged=unchanged)
+        embedder = embedder or default_embedder()
+        # Vectors we may reuse, keyed by sentence text: embedding depends on the text alone.
+        cache: dict[str, np.ndarray] = {}
+        if old_files:
+            try:
+                old = store.read(index)
+                cache = dict(zip(unit_texts(old.documents, old.chunks), old.vectors))
+            except store.QAError:
+                pass  # unreadable after all: embed everything
         chunks = _chunk_all(docs, settings)
         ordered = [c for d in docs for c in chunks[d.path]]
         units = unit_texts({d.path: d for d in docs}, ordered)
         todo = [t for t in units if t not in cache]
-        unchanged = sum(1 for d in docs if old_files.get(d.path, {}).get("sha256") == d.sha256)
-        removed = len(set(old_files) - {d.path for d in docs})
-        if incremental and old_files and unchanged == len(docs) == len(old_files) and scan.skipped == old_skipped:
-            # Nothing changed: keep the live generation as it is.
-            return BuildSummary(len(docs), len(ordered), 0, scan.skipped, time.perf_counter() - t0, str(index),
-                                removed=0, unchanged=unchanged)
         if todo:
             cache.update(_embed(embedder, todo, progress=progress))
         vectors = np.stack([cache[t] for t in units]) if units else np.zeros((0, embedder.dim), np.float32)
