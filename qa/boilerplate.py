@@ -6,9 +6,12 @@ changed, so everything else keeps its original offsets. Spans are neither indexe
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
+from typing import Iterator
 
+from qa.dates import front_matter_span, has_words, is_date_line
 from qa.sentences import strip_span
 
 _FURNITURE = {
@@ -43,21 +46,28 @@ class Line:
     text: str
 
 
-def lines(text: str) -> list[Line]:
+_LINE = re.compile(r"[^\r\n]+")
+
+
+def iter_lines(text: str) -> Iterator[Line]:
     """The non-blank lines of ``text`` (any of \\n, \\r\\n, \\r), stripped of surrounding whitespace."""
-    out = []
-    for m in re.finditer(r"[^\r\n]+", text):
+    for m in _LINE.finditer(text):
         s, e = strip_span(text, m.start(), m.end())
         if s < e:
-            out.append(Line(s, e, text[s:e]))
-    return out
+            yield Line(s, e, text[s:e])
+
+
+def lines(text: str) -> list[Line]:
+    """``iter_lines`` as a list."""
+    return list(iter_lines(text))
 
 
 def is_headline_like(line: str, *, min_words: int = 1, max_words: int = 25) -> bool:
     """Title Case, no sentence punctuation at the end: a headline, a link to one, or a section label."""
     if line.endswith(_SENTENCE_END) or _CREDIT.match(line):
         return False
-    words = _WORD.findall(line)
+    # Never more than max_words + 1 words are listed: a line may be megabytes long.
+    words = [m.group() for m in itertools.islice(_WORD.finditer(line), max_words + 1)]
     if not (min_words <= len(words) <= max_words):
         return False
     significant = [w for w in words if w.lower() not in _SMALL_WORDS]
@@ -71,8 +81,16 @@ def is_tag_list(line: str) -> bool:
     """"NGO, evacuation, withdrawal, NATO, …": short comma-separated items, no sentence."""
     if line.endswith((".", "!", "?")):
         return False
-    items = [i.strip() for i in line.split(",")]
-    return len(items) >= 4 and all(0 < len(i.split()) <= 4 for i in items)
+    # Item by item, stopping at the first that fails: a line may be megabytes long.
+    n, pos = 0, 0
+    while pos <= len(line):
+        comma = line.find(",", pos)
+        end = len(line) if comma < 0 else comma
+        item = line[pos:end]
+        if not has_words(item, 1) or has_words(item, 5):
+            return False
+        n, pos = n + 1, end + 1
+    return n >= 4
 
 
 def is_furniture(line: str, *, in_header: bool = True) -> bool:
@@ -90,16 +108,13 @@ def is_furniture(line: str, *, in_header: bool = True) -> bool:
 
 def spans(text: str, *, markdown: bool = False) -> tuple[tuple[int, int], ...]:
     """Boilerplate spans of ``text``, sorted, merged, whole lines only."""
-    from qa import metadata
-
     found: list[tuple[int, int]] = []
     if markdown:
-        fm = metadata.front_matter_span(text)
+        fm = front_matter_span(text)
         if fm:
             found.append(fm)
-    all_lines = lines(text)
     after_tags = False
-    for i, line in enumerate(all_lines):
+    for i, line in enumerate(iter_lines(text)):
         t = line.text
         header = i < HEADER_LINES
         # One- and two-word labels ("Middle East") only in the header: in a body they are
@@ -108,7 +123,7 @@ def spans(text: str, *, markdown: bool = False) -> tuple[tuple[int, int], ...]:
             is_furniture(t, in_header=header)
             or is_tag_list(t)
             or is_headline_like(t, min_words=1 if header else 3)
-            or metadata.is_date_line(t)
+            or is_date_line(t)
             or (after_tags and "," in t and not t.endswith("."))
         )
         after_tags = t.lower().rstrip(":") in {"tags", "topics", "keywords"}

@@ -11,25 +11,28 @@ _ABBREVIATIONS = {
     "approx", "ca", "inc", "ltd", "co", "corp", "dept", "univ", "jan", "feb", "mar", "apr", "jun",
     "jul", "aug", "sep", "sept", "oct", "nov", "dec", "spp", "sp", "ref", "refs", "eq", "ed", "eds",
 }
-# A candidate end: terminal punctuation, closing quotes or brackets, then whitespace.
-_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
+# A candidate end: terminal punctuation, closing quotes or brackets, then whitespace. Possessive,
+# and only from the start of a run of punctuation: a run that is not followed by whitespace is
+# then given up in one step instead of being retried from each of its characters (quadratic).
+_END = re.compile(r"(?<![.!?…])[.!?…]++[\"'”’)\]]*+(?=\s)")
+_SPACES = re.compile(r"\s*")
+_WORD_BEFORE = re.compile(r"([\w.]+)$")
 _PARAGRAPH = re.compile(r"\n[ \t\u00a0]*\n|\r\n[ \t\u00a0]*\r\n|\r[ \t\u00a0]*\r")
 _NEXT_START = re.compile(r"\s+[\"'“‘(\[]?[A-Z0-9\u00C0-\u024F\u0370-\u03FF\u0400-\u04FF]|\s*$")
 
 
 def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
     """[start, end) without the whitespace at either end."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
+    start = _SPACES.match(text, start, end).end()  # \s is str.isspace, in C
+    if end > start and text[end - 1].isspace():
+        end = start + len(text[start:end].rstrip())
     return start, end
 
 
 def _ends_sentence(text: str, match: re.Match[str]) -> bool:
     punct_at = match.start()
     if text[punct_at] == ".":
-        word = re.search(r"([\w.]+)$", text[max(0, punct_at - 20):punct_at])
+        word = _WORD_BEFORE.search(text, max(0, punct_at - 20), punct_at)
         if word:
             w = word.group(1).lower().replace(".", "")
             # "e.g.", "U.S.", initials ("J. Smith") and listed abbreviations do not end a sentence.

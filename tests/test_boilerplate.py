@@ -47,3 +47,40 @@ def test_tag_list_and_headline_detection():
     assert not boilerplate.is_tag_list("He came, he saw, he conquered, and then, he left.")
     assert boilerplate.is_headline_like("Syria Accuses US, UK, France of Backing Terror Through Support for White Helmets")
     assert not boilerplate.is_headline_like("The officials said the operation was likely to happen soon.")
+
+
+# --- issue 9: no import cycles in the reader ---------------------------------------------------------
+
+import ast
+from pathlib import Path
+
+READER = ["dates", "boilerplate", "metadata", "html", "documents", "sentences", "tokens", "chunking"]
+LAZY_OK = {("tokens", "errors"), ("tokens", "embedding")}  # heavy or rarely needed, not hiding a cycle
+
+
+def _qa_imports(module: str) -> tuple[set[str], set[str]]:
+    """(imported at module level, imported inside a function) qa modules of qa/<module>.py."""
+    tree = ast.parse((Path(__file__).resolve().parents[1] / "qa" / f"{module}.py").read_text(encoding="utf-8"))
+    top, local = set(), set()
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "qa":
+            names = [node.module.split(".")[1]] if "." in node.module else [a.name for a in node.names]
+        elif isinstance(node, ast.Import):
+            names = [a.name.split(".")[1] for a in node.names if a.name.startswith("qa.")]
+        (top if node in tree.body else local).update(names)
+    return top, local
+
+
+def test_reader_modules_import_only_modules_below_them():
+    graph = {}
+    for m in READER:
+        top, local = _qa_imports(m)
+        assert {(m, x) for x in local} <= LAZY_OK, f"qa/{m}.py imports {local} inside a function"
+        graph[m] = top | local
+    order: list[str] = []  # a topological order exists exactly when there is no cycle
+    while len(order) < len(graph):
+        ready = [m for m in graph if m not in order and all(d in order or d not in graph for d in graph[m])]
+        assert ready, f"import cycle among {sorted(set(graph) - set(order))}"
+        order.extend(sorted(ready))
+    assert graph["dates"] == set() and "metadata" not in graph["boilerplate"]

@@ -104,3 +104,80 @@ def test_markdown_front_matter_is_boilerplate(tmp_path):
     doc = documents.scan(tmp_path, max_bytes=10**6).documents[0]
     assert doc.boilerplate[0] == (0, text.index("Body"))
     assert (doc.title, doc.source) == ("T", "S")
+
+
+# --- issue 10, item 14: HTML is streamed, with the text BeautifulSoup gave --------------------------
+
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from qa import html as qa_html
+
+
+def _soup_extract(page: str) -> tuple[str, dict]:
+    """The extraction before the streaming parser (BeautifulSoup), less comments: the oracle."""
+    bs4 = pytest.importorskip("bs4")
+    soup = bs4.BeautifulSoup(page, "html.parser")
+
+    def meta(*names):
+        for name in names:
+            tag = soup.find("meta", attrs={"property": name}) or soup.find("meta", attrs={"name": name})
+            if tag and tag.get("content", "").strip():
+                return tag["content"].strip()
+        return None
+
+    title = meta("og:title", "twitter:title")
+    if not title and soup.title and soup.title.string:
+        title = soup.title.string.strip()
+    h1 = soup.find("h1")
+    if not title and h1:
+        title = h1.get_text(" ", strip=True)
+    date = meta("article:published_time", "date", "pubdate", "dc.date")
+    if not date:
+        t = soup.find("time")
+        date = t.get("datetime") or t.get_text(strip=True) if t else None
+    canonical = soup.find("link", attrs={"rel": "canonical"})
+    url = meta("og:url") or (canonical.get("href") if canonical else None)
+    found = {"title": title, "source": meta("og:site_name", "publisher", "author"),
+             "date": documents.metadata.parse_date(date) if date else None, "url": url}
+    for tag in soup(sorted(qa_html._DROP)):
+        tag.decompose()
+    root = soup.find("article") or soup.find("main") or soup.body or soup
+    parts = []
+    for el in root.descendants:
+        if isinstance(el, str) and (not isinstance(el, bs4.element.PreformattedString) or isinstance(el, bs4.CData)):
+            parts.append(el)
+        elif isinstance(el, bs4.Tag) and el.name in qa_html._BLOCKS:
+            parts.append("\n\n")
+    text = re.sub(r"[ \t\r\f\v]+", " ", "".join(parts))
+    text = re.sub(r"\n{3,}", "\n\n", re.sub(r" *\n *", "\n", text)).strip()
+    return text + "\n", found
+
+
+_TAGS = ["p", "div", "b", "span", "article", "main", "body", "nav", "script", "h1", "title", "time", "pre", "br",
+         "hr", "li", "template", "rt", "header", "a"]
+_TOKENS = st.one_of(
+    st.sampled_from(_TAGS).map(lambda t: f"<{t}>"),
+    st.sampled_from(_TAGS).map(lambda t: f"</{t}>"),
+    st.sampled_from(_TAGS).map(lambda t: f"<{t}/>"),
+    st.sampled_from(['<meta property="og:title" content="OG">', '<meta name="author" content="Ann">',
+                     '<meta property="og:title" content=" ">', '<link rel="canonical alternate" href="https://c/">',
+                     '<time datetime="2020-01-02">', "<time>3 May 2019</time>", "<!-- note -->", "&amp;", "&nbsp;",
+                     "&foo;", "&#150;", "&#xd800;", "<![CDATA[cd]]>", "\n", "\n\n", "  ", "\t"]),
+    st.text(alphabet="ab cD.\n", min_size=1, max_size=6),
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_TOKENS, max_size=40).map("".join))
+def test_streamed_html_gives_the_text_and_metadata_beautifulsoup_gave(page):
+    assert qa_html.extract(page) == _soup_extract(page)
+
+
+def test_html_extraction_of_the_example_page_is_unchanged(tmp_path):
+    page = ("<!DOCTYPE html><html><head><title> T </title></head><body><header>Top</header><p>One <b>two</b>"
+            "</p>\n\n\n<div>Three<br>four</div><!-- hidden --><pre>  kept   \n  spaces </pre></body></html>")
+    assert qa_html.extract(page) == _soup_extract(page)
+    assert qa_html.extract(page) == ("One two\n\nThree\n\nfour\n\nkept\nspaces\n", {"title": "T", "source": None, "date": None, "url": None})

@@ -52,3 +52,47 @@ def test_paper_header():
         "date": "2017-05-25",
         "url": "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC5477389/",
     }
+
+
+# --- issue 10, item 6: the credit regex backtracked quadratically --------------------------------
+
+import re
+import time
+
+from hypothesis import given, settings, strategies as st
+
+# The patterns before the fix, kept as oracles for the linear replacements.
+_OLD_CREDIT = re.compile(r"^(?:©|\(c\)|copyright)\s*(?P<who>[^/|,]+?)\s*(?:photo\b.*)?(?:[/|,].*)?$", re.I)
+_OLD_HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.M)
+
+
+def test_credit_line_with_a_long_run_of_spaces_is_linear():
+    # "© a" + 40,000 spaces + "b" took 106 s to build.
+    for line in ["© a" + " " * 40_000 + "b", "© " + "a " * 20_000 + "/", "(c)" + " " * 40_000,
+                 "copyright " + "photo" * 8_000 + "x", "© " + "\t" * 40_000 + "photo"]:
+        t0 = time.perf_counter()
+        meta = metadata.infer(line + "\n\nBody text of the article.\n")
+        assert time.perf_counter() - t0 < 1.0
+    assert metadata.infer("© a" + " " * 40_000 + "b\n\nBody.")["source"] == "a" + " " * 40_000 + "b"
+    assert meta["source"] == "photo"  # as before: the name is at least one word long
+
+
+def test_markdown_heading_with_long_runs_is_linear():
+    for text in ["# a" + " " * 40_000 + "b\n", "# " + "#" * 40_000 + "x\n", "# a" + " #" * 20_000 + "\n"]:
+        t0 = time.perf_counter()
+        metadata.infer(text, markdown=True)
+        assert time.perf_counter() - t0 < 1.0
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="©(c)opyrightPHOTO /|,\t\u00a0_x", max_size=30))
+def test_credit_outlet_is_what_the_old_pattern_found(line):
+    m = _OLD_CREDIT.match(line)
+    assert metadata.credit_outlet(line) == (m["who"].strip() if m else None)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="# \t\n\rab", max_size=30))
+def test_markdown_heading_is_what_the_old_pattern_found(text):
+    m = _OLD_HEADING.search(text)
+    assert metadata.markdown_heading(text) == (m.group(1) if m else None)
