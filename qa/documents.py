@@ -106,6 +106,7 @@ _ASCII_LETTER = np.array([chr(b).isalpha() and b < 128 for b in range(256)])
 _CONTROL = np.array([b < 32 and chr(b) not in "\t\n\r\f\v" or b == 127 for b in range(256)])
 # A symbol wedged between two letters ("by³o", "Ÿród³o"): another code page read as cp1252.
 _INWORD_SYMBOL = re.compile(r"(?<=[^\W\d_])[^\w\s\x00-\x7f’‘–—·](?=[^\W\d_])|(?<=[^\W\d_])[¹²³](?=[^\W\d_])")
+_CONTROL_CHAR = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 # Letters that cp1252 shares with Icelandic only; Turkish text in cp1254 reads as these.
 _TURKISH_TELLS = re.compile("[ÐÝÞðýþ]")
 
@@ -155,9 +156,12 @@ def decode(data: bytes) -> tuple[str, str]:
             return _no_nul(text), codec
     if codec := _utf16_without_bom(data):
         try:
-            return _no_nul(data.decode(codec)), codec
+            text = data.decode(codec)
         except UnicodeDecodeError:
             pass
+        else:
+            if len(_CONTROL_CHAR.findall(text, 0, 100_000)) <= 0.01 * min(len(text), 100_000):
+                return _no_nul(text), codec  # else binary that happens to be NUL every other byte
     if b"\x00" in data:
         raise ValueError("binary file (contains NUL bytes)")
     try:

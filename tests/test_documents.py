@@ -181,3 +181,122 @@ def test_html_extraction_of_the_example_page_is_unchanged(tmp_path):
             "</p>\n\n\n<div>Three<br>four</div><!-- hidden --><pre>  kept   \n  spaces </pre></body></html>")
     assert qa_html.extract(page) == _soup_extract(page)
     assert qa_html.extract(page) == ("One two\n\nThree\n\nfour\n\nkept\nspaces\n", {"title": "T", "source": None, "date": None, "url": None})
+
+
+# --- issue 10, items 1, 3, 7, 8, 15: names, symlinks, sidecars, encodings, unreadable folders -------
+
+
+def _no_surrogates(scan: documents.FolderScan) -> None:
+    strings = [s for d in scan.documents for s in (d.path, d.text, d.title, d.source, d.date, d.url, d.encoding) if s]
+    strings += [s for kv in scan.skipped.items() for s in kv]
+    for s in strings:
+        s.encode("utf-8")  # raises on a lone surrogate
+    json.dumps(scan.skipped, ensure_ascii=False).encode("utf-8")
+
+
+def test_a_file_name_that_is_not_utf8_is_skipped_with_a_printable_name(tmp_path):
+    root = os.fsencode(tmp_path)
+    with open(root + b"/caf\xe9.txt", "wb") as f:
+        f.write(b"Some text.\n")
+    os.mkdir(root + b"/d\xff")
+    with open(root + b"/d\xff/in.txt", "wb") as f:
+        f.write(b"Other text.\n")
+    (tmp_path / "ok.txt").write_text("Fine text.\n", encoding="utf-8")
+    scan = documents.scan(tmp_path, max_bytes=10**6)
+    assert [d.path for d in scan.documents] == ["ok.txt"]
+    assert scan.skipped == {"caf\\xe9.txt": "file name is not valid UTF-8: rename it",
+                            "d\\xff/": "folder name is not valid UTF-8: rename it"}
+    _no_surrogates(scan)
+
+
+def test_symlinks_may_not_lead_out_of_the_folder(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+    root = tmp_path / "a"
+    (root / "sub").mkdir(parents=True)
+    (root / "sub" / "real.txt").write_text("An article inside the folder.\n", encoding="utf-8")
+    os.symlink(secret, root / "passwd.txt")
+    os.symlink("../../secret.txt", root / "sub" / "relative.txt")
+    os.symlink("sub/real.txt", root / "inside.txt")
+    os.symlink(root / "missing.txt", root / "dangling.txt")
+    (root / "good.txt").write_text("Body text.\n", encoding="utf-8")
+    os.symlink(secret, root / "good.txt.meta.json")  # a sidecar may not lead out either
+    scan = documents.scan(root, max_bytes=10**6)
+    assert [d.path for d in scan.documents] == ["good.txt", "inside.txt"]
+    assert scan.skipped == {
+        "dangling.txt": "broken symbolic link",
+        "passwd.txt": "symbolic link to a file outside the article folder (not read)",
+        "sub/relative.txt": "symbolic link to a file outside the article folder (not read)",
+        "sub/real.txt": "duplicate of inside.txt",
+        "good.txt.meta.json": "sidecar ignored: symbolic link to a file outside the article folder (not read)",
+    }
+    assert all("root:x" not in d.text for d in scan.documents)
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"[" * 200_000, "sidecar ignored: larger than 64 KB"),
+    (b"[" * 60_000, "sidecar ignored: nested too deeply"),
+    (b"{not json", "sidecar ignored: not valid JSON (line 1, column 2: Expecting property name enclosed in double quotes)"),
+    (b'["a list"]', "sidecar ignored: a JSON object was expected, not list"),
+    (b"\xff\xfe{}", "sidecar ignored: not UTF-8"),
+])
+def test_a_bad_sidecar_counts_as_none_and_is_reported(tmp_path, content, reason):
+    (tmp_path / "a.txt").write_text("Some Headline Of The Day\n\nBody text here.", encoding="utf-8")
+    (tmp_path / "a.txt.meta.json").write_bytes(content)
+    scan = documents.scan(tmp_path, max_bytes=10**6)
+    assert [d.path for d in scan.documents] == ["a.txt"]
+    assert scan.documents[0].title == "Some Headline Of The Day"
+    assert scan.skipped == {"a.txt.meta.json": reason}
+
+
+def test_sidecar_values_of_the_wrong_type_or_with_lone_surrogates_are_cleaned(tmp_path):
+    (tmp_path / "a.txt").write_text("Body text here.", encoding="utf-8")
+    (tmp_path / "a.meta.json").write_text('{"title": ["x"], "source": "Wire \\ud800", "date": 5, "url": {}}', encoding="utf-8")
+    scan = documents.scan(tmp_path, max_bytes=10**6)
+    d = scan.documents[0]
+    assert (d.title, d.source, d.date, d.url) == (None, "Wire ?", None, None)
+    _no_surrogates(scan)
+
+
+@pytest.mark.parametrize("text, encoded, encoding", [
+    ("Il habite à Zürich depuis 2010.\n", "latin-1", "cp1252"),
+    ("The “new” rules… were unfair, she said.\n", "cp1252", "cp1252"),
+    ("La economía española creció.\n", "latin-1", "cp1252"),
+    ("Ça coûte 5 € à l’entrée — même pour les élèves.\n", "cp1252", "cp1252"),
+    ("UTF-16 text, “quoted”, with é.\n", "utf-16", "utf-16"),  # with a BOM
+    ("UTF-16 text without a BOM, é.\n", "utf-16-le", "utf-16-le"),
+    ("UTF-16 text without a BOM, é.\n", "utf-16-be", "utf-16-be"),
+    ("UTF-32 text.\n", "utf-32", "utf-32"),
+    ("Ленин жил в Цюрихе в 1916 году, и это известно всем историкам города.\n" * 3, "cp1251", "cp1251"),
+])
+def test_encodings_are_decoded_to_the_written_text(tmp_path, text, encoded, encoding):
+    (tmp_path / "a.txt").write_bytes(text.encode(encoded))
+    scan = documents.scan(tmp_path, max_bytes=10**6)
+    assert scan.skipped == {}
+    assert (scan.documents[0].text, scan.documents[0].encoding) == (text, encoding)
+
+
+def test_binary_stays_skipped(tmp_path):
+    (tmp_path / "a.txt").write_bytes(bytes(range(256)) * 8)
+    (tmp_path / "b.txt").write_bytes(b"\x01\x00\x02\x00\x03\x00" * 100)  # NUL pattern, but control characters
+    scan = documents.scan(tmp_path, max_bytes=10**6)
+    assert scan.documents == []
+    assert set(scan.skipped) == {"a.txt", "b.txt"}
+    assert all(reason.startswith("binary file") for reason in scan.skipped.values())
+
+
+def test_an_unreadable_folder_is_listed_with_its_reason(tmp_path, monkeypatch):
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "a.txt").write_text("Hidden text.\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Visible text.\n", encoding="utf-8")
+    real_scandir = os.scandir
+
+    def scandir(path="."):  # root may read a folder chmod 000: make os.walk's onerror fire instead
+        if os.fspath(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    scan = documents.scan(tmp_path, max_bytes=10**6)
+    assert [d.path for d in scan.documents] == ["b.txt"]
+    assert scan.skipped == {"locked/": "folder not readable (Permission denied): nothing in it is indexed"}
