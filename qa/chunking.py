@@ -7,7 +7,6 @@ WordPiece limit, and split further where it would be truncated.
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 from dataclasses import dataclass
 
@@ -40,7 +39,8 @@ def chunk_id(path: str, text: str, occurrence: int = 0) -> str:
 def _windows(starts: np.ndarray, s: int, e: int, size: int, overlap: int) -> list[tuple[int, int]]:
     """Cut one over-long sentence [s, e) into token windows of ``size`` with ``overlap``."""
     lo, hi = np.searchsorted(starts, s), np.searchsorted(starts, e)
-    cuts = sorted({s, *(int(x) for x in starts[lo:hi] if s < x < e)})  # unique character cut points
+    inner = starts[lo:hi]
+    cuts = np.unique(np.concatenate(([s], inner[(inner > s) & (inner < e)]))).tolist()  # character cut points
     out, i = [], 0
     step = max(1, size - overlap)
     while True:
@@ -72,6 +72,12 @@ def _pack(units: list[tuple[int, int]], counts: list[int], size: int, overlap: i
     return [(units[a][0], units[b - 1][1]) for a, b in spans]
 
 
+def _token_counts(starts: np.ndarray, s: np.ndarray, e: np.ndarray) -> np.ndarray:
+    # Tokens that overlap [s, e), including one that starts just before s (" Word" begins at
+    # the space), so a chunk never holds more tokens than the sum of its sentences' counts.
+    return np.searchsorted(starts, e) - np.maximum(0, np.searchsorted(starts, s, side="right") - 1)
+
+
 def chunk_document(
     doc: Document,
     *,
@@ -83,28 +89,27 @@ def chunk_document(
     """The chunks of one article's content, in order. Boilerplate is never inside a chunk."""
     text = doc.text
     starts = token_starts(text)
-
-    def n_tokens(s: int, e: int) -> int:
-        # Tokens that overlap [s, e), including one that starts just before s (" Word" begins at
-        # the space), so a chunk never holds more tokens than the sum of its sentences' counts.
-        return int(np.searchsorted(starts, e) - max(0, np.searchsorted(starts, s, side="right") - 1))
-
     spans: list[tuple[int, int]] = []
-    all_sentences: list[tuple[int, int]] = []
+    found: list[np.ndarray] = []  # each region's sentences, (n, 2): arrays, not millions of tuples
     for rs, re_ in boilerplate.content_regions(text, doc.boilerplate):
-        region_sentences = sentences.split(text, rs, re_)
-        all_sentences.extend(region_sentences)
-        units: list[tuple[int, int]] = []
-        for s, e in region_sentences:
-            if n_tokens(s, e) > size:
-                units.extend(_windows(starts, s, e, size, overlap))
-            else:
-                units.append((s, e))
-        counts = [n_tokens(s, e) for s, e in units]
-        spans.extend(_pack(units, counts, size, overlap))
+        region = sentences.split_array(text, rs, re_)
+        found.append(region)
+        counts = _token_counts(starts, region[:, 0], region[:, 1])
+        if (counts > size).any():
+            units: list[tuple[int, int]] = []
+            for (s, e), n in zip(region.tolist(), counts.tolist()):
+                units.extend(_windows(starts, s, e, size, overlap) if n > size else [(s, e)])
+            pairs = np.array(units, dtype=np.int64).reshape(-1, 2)
+            counts = _token_counts(starts, pairs[:, 0], pairs[:, 1])
+        else:
+            units = region.tolist()
+        spans.extend(_pack(units, counts.tolist(), size, overlap))
+        del units
 
     spans = _fit_model(text, [strip_span(text, s, e) for s, e in spans], max_model_tokens, count_model_tokens)
-    sent_starts = [s for s, _ in all_sentences]
+    all_sentences = np.concatenate(found) if found else np.zeros((0, 2), dtype=np.int64)
+    del found
+    sent_starts, sent_ends = all_sentences[:, 0], all_sentences[:, 1]
     chunks, seen = [], {}
     for s, e in spans:
         if s >= e:
@@ -112,15 +117,21 @@ def chunk_document(
         piece = text[s:e]
         n = seen.get(piece, 0)
         seen[piece] = n + 1
-        lo = bisect.bisect_right(sent_starts, s) - 1
+        # The sentences that overlap [s, e): from the last one starting at or before s to the
+        # last one starting before e; those cut by the chunk's ends are clipped and trimmed.
+        lo = max(int(np.searchsorted(sent_starts, s, side="right")) - 1, 0)
+        hi = int(np.searchsorted(sent_starts, e, side="left"))
         inside = []
-        for a, b in all_sentences[max(lo, 0):]:
-            if a >= e:
-                break
+        for a, b in zip(sent_starts[lo:hi].tolist(), sent_ends[lo:hi].tolist()):
+            if a >= s and b <= e:
+                inside.append((a, b))  # whole: already trimmed
+                continue
             a2, b2 = max(a, s), min(b, e)
             if a2 < b2:
-                inside.append(strip_span(text, a2, b2))
-        chunks.append(Chunk(chunk_id(doc.path, piece, n), doc.path, s, e, piece, tuple(x for x in inside if x[0] < x[1])))
+                a2, b2 = strip_span(text, a2, b2)
+                if a2 < b2:
+                    inside.append((a2, b2))
+        chunks.append(Chunk(chunk_id(doc.path, piece, n), doc.path, s, e, piece, tuple(inside)))
     return chunks
 
 

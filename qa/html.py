@@ -47,15 +47,20 @@ class _Node:
 
     def string(self) -> str | None:
         """BeautifulSoup's ``.string``: the one string below a chain of only children."""
-        if len(self.children) != 1:
-            return None
-        child = self.children[0]
-        return child.string() if isinstance(child, _Node) else child[1]
+        node = self
+        while len(node.children) == 1:  # a loop, not recursion: markup may nest thousands deep
+            child = node.children[0]
+            if not isinstance(child, _Node):
+                return child[1]
+            node = child
+        return None
 
     def texts(self) -> Iterator[str]:
-        for child in self.children:
+        todo: list[_Node | tuple[str, str]] = list(reversed(self.children))
+        while todo:
+            child = todo.pop()
             if isinstance(child, _Node):
-                yield from child.texts()
+                todo.extend(reversed(child.children))
             elif child[0] == "text":
                 yield child[1]
 

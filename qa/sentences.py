@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import re
+from array import array
+from typing import Iterator
+
+import numpy as np
 
 # Words after which a full stop does not end a sentence.
 _ABBREVIATIONS = {
@@ -41,22 +46,34 @@ def _ends_sentence(text: str, match: re.Match[str]) -> bool:
     return _NEXT_START.match(text, match.end()) is not None
 
 
-def split(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Sentences of ``text[start:end]`` as half-open spans, whitespace-trimmed, in order."""
+def iter_spans(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
+    """``split``, one span at a time."""
     end = len(text) if end is None else end
-    spans: list[tuple[int, int]] = []
     pos = start
     # Paragraph breaks always end a sentence; inside a paragraph, punctuation decides.
-    bounds = [m.start() for m in _PARAGRAPH.finditer(text, start, end)] + [end]
-    for para_end in bounds:
+    for para in itertools.chain(_PARAGRAPH.finditer(text, start, end), [None]):
+        para_end = end if para is None else para.start()
         for m in _END.finditer(text, pos, para_end):
             if _ends_sentence(text, m):
                 s, e = strip_span(text, pos, m.end())
                 if s < e:
-                    spans.append((s, e))
+                    yield s, e
                 pos = m.end()
         s, e = strip_span(text, pos, para_end)
         if s < e:
-            spans.append((s, e))
+            yield s, e
         pos = para_end
-    return spans
+
+
+def split(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentences of ``text[start:end]`` as half-open spans, whitespace-trimmed, in order."""
+    return list(iter_spans(text, start, end))
+
+
+def split_array(text: str, start: int = 0, end: int | None = None) -> np.ndarray:
+    """``split`` as an (n, 2) int64 array: 16 bytes a sentence where a list of tuples takes ~120."""
+    flat = array("q")
+    for s, e in iter_spans(text, start, end):
+        flat.append(s)
+        flat.append(e)
+    return np.frombuffer(flat, dtype=np.int64).reshape(-1, 2) if flat else np.zeros((0, 2), dtype=np.int64)

