@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
-
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Before gradio is imported: no analytics; the model is local, so nothing is looked up online.
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     from qa.settings import Settings
 
     defaults = Settings()
@@ -24,17 +24,18 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     import qa
-    from qa import store
-    from qa.errors import QAError
 
     try:
-        if not store.is_index(Path(args.index)):
-            print(f"No index in {args.index}: building it from {args.articles} (first start)…", file=sys.stderr)
-            s = qa.build_index(args.articles, args.index, progress=True)
-            print(f"Indexed {s.files} articles, {s.chunks} passages in {s.seconds:.1f} s.", file=sys.stderr)
+        built = qa.ensure_index(args.articles, args.index, progress=True)
+        if built:
+            print(f"Indexed {built.files} articles, {built.chunks} passages in {built.seconds:.1f} s "
+                  f"(first start: there was no index in {args.index}).", file=sys.stderr)
         engine = qa.load_index(args.index)
-    except QAError as e:
+    except qa.QAError as e:
         print(f"app: error: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:
+        print(f"app: error: {e.strerror or e}" + (f" ({e.filename})" if e.filename else ""), file=sys.stderr)
         return 1
     from qa.web import launch
 

@@ -23,7 +23,6 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
@@ -71,17 +70,16 @@ def embedding_throughput(n_chunks: int) -> dict:
 
 
 def build_and_score(work: Path, *, dtype: str) -> dict:
-    os.environ["QA_EMBED_DTYPE"] = dtype
-    from qa.embedding import default_embedder
+    from qa.embedding import load_embedder
 
-    default_embedder.cache_clear()
+    settings = Settings(embed_dtype=dtype)
     index = work / f"index-{dtype}"
     t0 = time.perf_counter()
-    summary = qa.build_index(COVID / "articles", index)
+    summary = qa.build_index(COVID / "articles", index, settings=settings)
     build_s = time.perf_counter() - t0
-    engine = qa.load_index(index)
-    r = score(engine, load_questions(COVID / "dev.jsonl"))
-    return {"dtype": default_embedder().dtype, "build_s": round(build_s, 1), "files": summary.files, "chunks": summary.chunks,
+    engine = qa.load_index(index, settings=settings)
+    r = score(engine, load_questions(COVID / "dev.jsonl"), articles=COVID / "articles")
+    return {"dtype": load_embedder(settings).dtype, "build_s": round(build_s, 1), "files": summary.files, "chunks": summary.chunks,
             "sentences_embedded": summary.embedded, "index": str(index),
             **{k: round(r[k], 4) for k in ("hit@1", "hit@5", "MRR@10", "answer@1", "false_refusal", "exact")},
             "ask_p50_ms": round(r["latency_ms_p50"], 1), "ask_p95_ms": round(r["latency_ms_p95"], 1)}
@@ -159,6 +157,7 @@ def report(res: dict) -> str:
 
 
 def main() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model is a local folder: never look online
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="100000,1000000", help="synthetic collection sizes for the scale section")
     ap.add_argument("--chunks", type=int, default=400, help="chunks for the embedding throughput section")

@@ -11,30 +11,37 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-import numpy as np
 
 from qa.lexical import tokenize
 from qa.results import Answer, Citation
-from qa.retrieval import Query
-
-if TYPE_CHECKING:
-    from qa.engine import Snapshot
+from qa.retrieval import Retrieval
+from qa.snapshot import Snapshot
 
 TOP_PASSAGES = 6
 MAX_CITATIONS = 3
-# Weights of a sentence's score: cosine with the question, question-term coverage, passage score.
-W_DENSE, W_COVER, W_PASSAGE = 0.50, 0.45, 0.05
-# An adjacent sentence of the same paragraph joins the quote when it scores at least this share
-# of the sentence it adjoins (COVID-QA dev answer@1: 0.583 for one sentence, 0.609 with this).
-NEIGHBOUR_RATIO = 0.80
-# Another article is cited when its best sentence scores at least this share of the best.
-OTHER_SOURCE_RATIO = 0.70
-# Refusal: the best sentence must be close enough in meaning, or share enough of the question's terms.
-MIN_DENSE = 0.50
-MIN_COVER = 0.55
-MIN_EVIDENCE = 0.42
+RELATED_PASSAGES = 10
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerParams:
+    """The weights and thresholds of answer selection (measured with bench/answer_study.py)."""
+
+    # Weights of a sentence's score: cosine with the question, question-term coverage, passage score.
+    w_dense: float = 0.50
+    w_cover: float = 0.45
+    w_passage: float = 0.05
+    # An adjacent sentence of the same paragraph joins the quote when it scores at least this share
+    # of the sentence it adjoins (COVID-QA dev answer@1: 0.583 for one sentence, 0.609 with this).
+    neighbour_ratio: float = 0.80
+    # Another article is cited when its best sentence scores at least this share of the best.
+    other_source_ratio: float = 0.70
+    # Refusal: the best sentence must be close enough in meaning, or share enough of the question's terms.
+    min_dense: float = 0.50
+    min_cover: float = 0.55
+    min_evidence: float = 0.42
+
+
+DEFAULT = AnswerParams()
 
 REFUSAL = "The articles do not answer this question."
 
@@ -75,12 +82,13 @@ def _display(quote: str) -> str:
     return re.sub(r"\s*[\r\n]+\s*", " ", quote)
 
 
-def candidates(snap: "Snapshot", query: Query, fused: np.ndarray, sims: np.ndarray) -> list[Candidate]:
+def candidates(snap: Snapshot, found: Retrieval, params: AnswerParams = DEFAULT) -> list[Candidate]:
     """Every sentence of the top passages, scored, best first; a sentence shared by two
     overlapping passages appears once."""
-    if fused.size == 0:
+    order = found.order[:TOP_PASSAGES]
+    if order.size == 0:
         return []
-    order = np.argsort(-fused, kind="stable")[:TOP_PASSAGES]
+    query, fused, sims = found.query, found.scores, found.sentence_sims
     top = float(fused[order[0]]) or 1.0
     idf = snap.lexical.idf(query.terms)
     weight = {t: idf[t] * w for t, w in zip(query.terms, query.weights)}
@@ -99,14 +107,16 @@ def candidates(snap: "Snapshot", query: Query, fused: np.ndarray, sims: np.ndarr
             previous = terms
             dense = float(sims[row]) if sims.size else 0.0
             passage = float(fused[ci]) / top
-            c = Candidate(int(ci), s, e, dense, cover, passage, W_DENSE * dense + W_COVER * cover + W_PASSAGE * passage)
+            c = Candidate(int(ci), s, e, dense, cover, passage,
+                          params.w_dense * dense + params.w_cover * cover + params.w_passage * passage)
             key = (chunk.path, s, e)
             if key not in seen or seen[key].score < c.score:
                 seen[key] = c
     return sorted(seen.values(), key=lambda c: -c.score)
 
 
-def extend(snap: "Snapshot", c: Candidate, scores: dict[tuple[str, int, int], float]) -> tuple[int, int]:
+def extend(snap: Snapshot, c: Candidate, scores: dict[tuple[str, int, int], float],
+           params: AnswerParams = DEFAULT) -> tuple[int, int]:
     """The span of ``c``, grown by the sentence before and after where those are strong too."""
     chunk = snap.chunks[c.chunk]
     text = snap.documents[chunk.path].text
@@ -117,23 +127,23 @@ def extend(snap: "Snapshot", c: Candidate, scores: dict[tuple[str, int, int], fl
         if 0 <= j < len(spans):
             s, e = spans[j]
             gap = text[min(end, e):max(start, s)]  # the text between the two sentences
-            if scores.get((chunk.path, s, e), 0.0) >= NEIGHBOUR_RATIO * c.score and gap.count("\n") + gap.count("\r") < 2:
+            if scores.get((chunk.path, s, e), 0.0) >= params.neighbour_ratio * c.score and gap.count("\n") + gap.count("\r") < 2:
                 start, end = min(start, s), max(end, e)
     return start, end
 
 
-def is_evidence(c: Candidate) -> bool:
+def is_evidence(c: Candidate, params: AnswerParams = DEFAULT) -> bool:
     """Strong enough to answer: close in meaning or sharing most of the question's terms, and not weak overall."""
-    return (c.dense >= MIN_DENSE or c.cover >= MIN_COVER) and c.score >= MIN_EVIDENCE
+    return (c.dense >= params.min_dense or c.cover >= params.min_cover) and c.score >= params.min_evidence
 
 
-def answer(snap: "Snapshot", question: str, query: Query, fused: np.ndarray, sims: np.ndarray) -> Answer:
-    cands = candidates(snap, query, fused, sims)
-    order = np.argsort(-fused, kind="stable")[:10] if fused.size else []
-    passages = [snap.passage(int(i), float(fused[i])) for i in order]
-    if not cands or not is_evidence(cands[0]):
+def answer(snap: Snapshot, question: str, found: Retrieval, *, params: AnswerParams = DEFAULT) -> Answer:
+    """The reply to ``question`` from what retrieval ``found``: quotes, or a refusal with related reading."""
+    cands = candidates(snap, found, params)
+    passages = found.passages(snap, RELATED_PASSAGES)
+    if not cands or not is_evidence(cands[0], params):
         return Answer(question, REFUSAL + (" The closest passages are listed as related reading, not as an answer."
-                                           if passages else ""), False, [], passages)
+                                           if passages else ""), False, [], passages, generation=snap.name)
     best = cands[0]
     chosen = [best]
     paths = {snap.chunks[best.chunk].path}
@@ -141,7 +151,7 @@ def answer(snap: "Snapshot", question: str, query: Query, fused: np.ndarray, sim
         if len(chosen) >= MAX_CITATIONS:
             break
         path = snap.chunks[c.chunk].path
-        if path not in paths and c.score >= OTHER_SOURCE_RATIO * best.score and is_evidence(c):
+        if path not in paths and c.score >= params.other_source_ratio * best.score and is_evidence(c, params):
             chosen.append(c)
             paths.add(path)
     scores = {(snap.chunks[x.chunk].path, x.start, x.end): x.score for x in cands}
@@ -150,8 +160,8 @@ def answer(snap: "Snapshot", question: str, query: Query, fused: np.ndarray, sim
     for n, c in enumerate(chosen, 1):
         path = snap.chunks[c.chunk].path
         doc = snap.documents[path]
-        start, end = extend(snap, c, scores)
+        start, end = extend(snap, c, scores, params)
         quote = doc.text[start:end]
         citations.append(Citation(path, start, end, quote, doc.title, doc.source, doc.date))
         parts.append(f"{attribution(doc.source, doc.date, doc.title, path)}, “{_display(quote)}” [{n}]")
-    return Answer(question, "\n\n".join(parts), True, citations, passages)
+    return Answer(question, "\n\n".join(parts), True, citations, passages, generation=snap.name)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
 DESCRIPTION = """Question answering over a folder of news articles, with exact citations. Offline.
@@ -17,6 +17,7 @@ examples:
   qa index status                    what is indexed, with which settings
   qa ask "Who founded the White Helmets?"
   qa ask "When was it founded?" --history "Who founded the White Helmets?"
+  qa ask "Who funds them?" --source Sputnik --since 2018-01-01
   qa eval questions.jsonl --articles articles
 """
 
@@ -41,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
         a.add_argument("--quiet", action="store_true", help="no progress bar")
     st = isub.add_parser("status", help="what is indexed, with which settings", description="Show what is indexed, with which settings.")
     st.add_argument("--index", type=Path, default=defaults.index_dir, help=f"index folder (default: {defaults.index_dir})")
-    st.add_argument("--json", action="store_true", help="print the manifest as JSON")
+    st.add_argument("--json", action="store_true", help="print what is indexed as JSON")
 
     ask = sub.add_parser("ask", help="answer one question with citations", description="Answer one question with citations.")
     ask.add_argument("question", help="the question, in quotes")
@@ -49,6 +50,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="an earlier question of the same chat, oldest first (repeatable)")
     ask.add_argument("--index", type=Path, default=None, help=f"index folder (default: {defaults.index_dir}, built from {defaults.articles_dir} if missing)")
     ask.add_argument("--json", action="store_true", help="print every field as JSON")
+    ask.add_argument("--source", action="append", default=[], metavar="OUTLET",
+                     help="only articles from this outlet, ignoring case (repeatable)")
+    ask.add_argument("--since", metavar="DATE", help="only articles dated on or after DATE (YYYY-MM-DD)")
+    ask.add_argument("--until", metavar="DATE", help="only articles dated on or before DATE (YYYY-MM-DD)")
 
     ev = sub.add_parser("eval", help="retrieval and answer metrics on a question set",
                         description="Score a question set (JSON Lines, see ../shared/eval/README.md): hit@k, MRR@10, answer@1/3, sources, exact, refusals, latency.")
@@ -69,58 +74,82 @@ def _print_summary(s) -> None:
 
 
 def _status(index: Path, as_json: bool) -> None:
-    from qa import store
+    import qa
 
-    m = store.read_manifest(index)
+    info = qa.index_info(index)
     if as_json:
-        print(json.dumps(m, indent=1, ensure_ascii=False))
+        print(json.dumps(info.to_dict(), indent=1, ensure_ascii=False))
         return
-    c, s = m["counts"], m["settings"]
-    print(f"index      {index} ({store.current(index).name})")
-    print(f"articles   {m['articles']}: {c['files']} files, {c['chunks']} chunks, {c['skipped']} skipped")
-    print(f"built      {m['built_at']} in {m['seconds']:.1f} s")
-    print(f"model      {s['model']} (weights sha256 {m['weights_sha256'][:12]}…, {m['dimension']} dims, max {s['model_max_tokens']} tokens)")
-    print(f"chunks     {s['chunk_tokens']} {s['tokenizer']} tokens, {s['chunk_overlap']} overlap; schema {s['schema_version']}")
-    for path, f in m["files"].items():
-        meta = ", ".join(x for x in (f.get("source"), f.get("date"), f.get("title")) if x)
-        print(f"  {path}  {f['chunks']} chunks  {meta}")
-    for path, reason in m.get("skipped", {}).items():
+    print(f"index      {info.index_dir} ({info.generation})")
+    print(f"articles   {info.articles}: {info.file_count} files, {info.chunk_count} chunks, {len(info.skipped)} skipped")
+    print(f"built      {info.built_at} in {info.seconds:.1f} s")
+    print(f"model      {info.model} (weights sha256 {info.weights_sha256[:12]}…, {info.dimension} dims, "
+          f"max {info.model_max_tokens} tokens, {info.embedding})")
+    print(f"chunks     {info.chunk_tokens} {info.tokenizer} tokens, {info.chunk_overlap} overlap; schema {info.schema_version}")
+    for f in info.files:
+        meta = ", ".join(x for x in (f.source, f.date, f.title) if x)
+        print(f"  {f.path}  {f.chunks} chunks  {meta}")
+    for path, reason in info.skipped.items():
         print(f"  {path}  skipped: {reason}")
 
 
 def _ask(args) -> None:
     import qa
+    from qa.engine import clean_question
     from qa.render import answer_json, answer_terminal
+    from qa.retrieval import Filters
 
+    settings = qa.Settings()
+    # Bad input fails before the model or the index loads.
+    clean_question(args.question, limit=settings.max_question_chars)
+    filters = Filters.make(args.source, args.since, args.until)
+    kwargs = {"sources": list(filters.sources) or None, "since": filters.since, "until": filters.until}
     if args.index is None:
-        answer = qa.ask(args.question, history=args.history)
+        answer = qa.ask(args.question, history=args.history, **kwargs)
     else:
-        answer = qa.load_index(args.index).ask(args.question, history=args.history)
+        answer = qa.load_index(args.index, settings=settings).ask(args.question, history=args.history, **kwargs)
     print(json.dumps(answer_json(answer), indent=1, ensure_ascii=False) if args.json else answer_terminal(answer))
 
 
+def _dispatch(args) -> None:
+    if args.command == "index" and args.action in ("build", "update"):
+        import qa
+
+        fn = qa.build_index if args.action == "build" else qa.update_index
+        _print_summary(fn(args.articles, args.index, progress=not args.quiet and sys.stderr.isatty()))
+    elif args.command == "index":
+        _status(args.index, args.json)
+    elif args.command == "ask":
+        _ask(args)
+    elif args.command == "eval":
+        from qa.evaluation import evaluate, format_report
+
+        report = evaluate(args.file, articles=args.articles, index=args.index)
+        print(json.dumps(report, indent=1) if args.json else format_report(report))
+
+
 def run(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    """The command line, in-process: parse ``argv``, act, print; the exit status (errors are one line)."""
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as e:  # --help, or a usage error argparse has already printed
+        return int(e.code or 0)
     from qa.errors import QAError
 
     try:
-        if args.command == "index" and args.action in ("build", "update"):
-            import qa
-
-            fn = qa.build_index if args.action == "build" else qa.update_index
-            _print_summary(fn(args.articles, args.index, progress=not args.quiet and sys.stderr.isatty()))
-        elif args.command == "index":
-            _status(args.index, args.json)
-        elif args.command == "ask":
-            _ask(args)
-        elif args.command == "eval":
-            from qa.evaluation import evaluate, format_report
-
-            report = evaluate(args.file, articles=args.articles, index=args.index)
-            print(json.dumps(report, indent=1) if args.json else format_report(report))
+        _dispatch(args)
+        sys.stdout.flush()
     except QAError as e:
         print(f"qa: error: {e}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # The reader went away (`qa index status --json | head`): not an error worth a traceback.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except OSError as e:
+        where = f" ({e.filename})" if getattr(e, "filename", None) else ""
+        print(f"qa: error: {e.strerror or e}{where}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("qa: interrupted", file=sys.stderr)
@@ -129,4 +158,7 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def main() -> None:
+    # The model is loaded from a local folder; this makes sure no library looks for it online.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     sys.exit(run())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import os
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -11,6 +11,7 @@ from typing import Protocol
 import numpy as np
 
 from qa.errors import QAError
+from qa.settings import Settings
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 
@@ -56,48 +57,60 @@ def fast_bfloat16() -> bool:
 class MiniLM:
     """The real model, on the CPU, never fetching anything.
 
-    ``dtype`` "auto" picks bfloat16 where the CPU runs it natively, float32 elsewhere; the
-    environment variable ``QA_EMBED_DTYPE`` (float32 or bfloat16) overrides it.
+    ``dtype`` "auto" picks bfloat16 where the CPU runs it natively, float32 elsewhere. One encode
+    runs at a time (a lock), so one instance can serve every thread of a process.
     """
 
     name = MODEL_NAME
     dim = 384
 
     def __init__(self, *, batch_size: int = 32, dtype: str = "auto") -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        if dtype not in ("auto", "float32", "bfloat16"):
+            raise QAError(f"the embedding dtype must be 'auto', 'float32' or 'bfloat16', not {dtype!r}")
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
+        hf_logging.set_verbosity_error()
         hf_logging.disable_progress_bar()  # "Loading weights" bars on every start are noise
 
         self.batch_size = batch_size
+        # A local folder and local_files_only: nothing is looked up on a hub.
         self.model = SentenceTransformer(str(model_path()), device="cpu", local_files_only=True)
         self.weights = weights_hash()
-        dtype = os.environ.get("QA_EMBED_DTYPE") or dtype
-        if dtype not in ("auto", "float32", "bfloat16"):
-            raise QAError(f"QA_EMBED_DTYPE must be 'float32' or 'bfloat16', not {dtype!r}")
         self.dtype = ("bfloat16" if fast_bfloat16() else "float32") if dtype == "auto" else dtype
         if self.dtype == "bfloat16":
             import torch
 
             self.model.to(torch.bfloat16)
+        self._lock = threading.Lock()
 
     def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vecs = self.model.encode(
-            texts,
-            batch_size=self.batch_size,
-            convert_to_numpy=True,
-            show_progress_bar=progress,
-        )
+        with self._lock:  # a tokenizer is not safe to share between concurrent calls
+            vecs = self.model.encode(
+                texts,
+                batch_size=self.batch_size,
+                convert_to_numpy=True,
+                show_progress_bar=progress,
+            )
         vecs = np.asarray(vecs, dtype=np.float32)  # normalised in float32, whatever the model ran in
         return np.ascontiguousarray(vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12))
 
 
-@lru_cache(maxsize=1)
-def default_embedder() -> MiniLM:
-    """One model per process: loading takes a couple of seconds."""
-    return MiniLM()
+@lru_cache(maxsize=None)
+def _shared(model_name: str, dtype: str) -> MiniLM:
+    return MiniLM(dtype=dtype)
+
+
+def load_embedder(settings: Settings | None = None) -> Embedder:
+    """The embedder ``settings`` name, one per process (loading takes a couple of seconds)."""
+    settings = settings or Settings()
+    if settings.model_name != MODEL_NAME:  # Settings validates the name; this is the one model it allows
+        raise QAError(f"no embedder for model {settings.model_name!r}")
+    return _shared(settings.model_name, settings.embed_dtype)
+
+
+def default_embedder() -> Embedder:
+    """The embedder of the default settings."""
+    return load_embedder(Settings())

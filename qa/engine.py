@@ -2,65 +2,39 @@
 
 An Engine follows its index folder: when a build or update switches the live generation, the
 next question loads the new one (the old stays in use until the new one has loaded whole), so a
-long-running app never answers from half of one index and half of another.
+long-running app never answers from half of one index and half of another. A generation that
+fails to load is remembered and not retried until CURRENT names another one.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 
-import numpy as np
-
-from qa import answering, dense, store
+from qa import answering, retrieval, store
 from qa.documents import Document
-from qa.embedding import Embedder, default_embedder
-from qa.errors import BadInputError, IndexCorruptError, IndexMismatchError, QAError
-from qa.lexical import Lexical
-from qa.results import Answer, Passage
-from qa.retrieval import Query, fuse, lexical_scores, make_query
+from qa.embedding import Embedder, load_embedder
+from qa.errors import BadInputError, QAError
+from qa.results import Answer, IndexInfo, Passage
 from qa.settings import Settings
+from qa.snapshot import Snapshot
 
 _CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-class Snapshot:
-    """Everything one index generation answers from; never changes once built."""
-
-    def __init__(self, generation: store.Generation, lexical: Lexical, dense_index) -> None:
-        self.generation = generation
-        self.name = generation.folder.name
-        self.lexical = lexical
-        self.dense_index = dense_index
-        self.chunks = generation.chunks
-        self.documents = generation.documents
-        self.vectors = generation.vectors
-        # Row i of the sentence vectors belongs to chunk sentence_chunk[i], span sentence_spans[i].
-        self.sentence_chunk = np.array([ci for ci, c in enumerate(self.chunks) for _ in c.sentences], dtype=np.int64)
-        self.sentence_spans = [sp for c in self.chunks for sp in c.sentences]
-        self.first_sentence = np.cumsum([0] + [len(c.sentences) for c in self.chunks])
-
-    @classmethod
-    def load(cls, index: Path, settings: Settings, embedder: Embedder) -> "Snapshot":
-        manifest = store.read_manifest(index)
-        store.check_shape(manifest, settings.index_shape(), index)
-        if manifest.get("weights_sha256") != embedder.weights:
-            raise IndexMismatchError(
-                f"index {index} was built with other model weights: rebuild it with "
-                f"`qa index build {manifest.get('articles', 'ARTICLES')} --index {index}`"
-            )
-        generation = store.read(index)
-        try:
-            lexical = Lexical.load(generation.folder / "bm25")
-            dense_index = dense.load(generation.folder / "dense.faiss")
-        except Exception as e:  # noqa: BLE001 - any failure to read these files means a damaged index
-            raise IndexCorruptError(f"index {index} is damaged ({e}): rebuild it with `qa index build --index {index}`") from e
-        return cls(generation, lexical, dense_index)
-
-    def passage(self, i: int, score: float) -> Passage:
-        c = self.chunks[i]
-        d = self.documents[c.path]
-        return Passage(c.path, c.start, c.end, c.text, score, d.title, d.source, d.date)
+def clean_question(question: object, *, limit: int) -> str:
+    """The question as text without control characters; a BadInputError saying what is wrong otherwise."""
+    if not isinstance(question, str):
+        raise BadInputError("the question must be text")
+    # Lone surrogates (from undecodable command-line bytes) cannot be encoded: they become U+FFFD.
+    question = _SURROGATE.sub("\ufffd", question).translate(_CONTROL).strip()
+    if not question:
+        raise BadInputError("the question is empty: type a question about the articles")
+    if len(question) > limit:
+        raise BadInputError(f"the question is too long ({len(question):,} characters; the limit is {limit:,})")
+    return question
 
 
 class Engine:
@@ -71,7 +45,7 @@ class Engine:
         self.settings = settings
         self.embedder = embedder
         self._snapshot = snapshot
-        self._model_lock = threading.Lock()
+        self._failed: str | None = None  # the last generation that would not load
         self._reload_lock = threading.Lock()
 
     @classmethod
@@ -79,7 +53,7 @@ class Engine:
         settings = settings or Settings()
         index = Path(index)
         store.read_manifest(index)  # a missing or damaged index fails here, before the model loads
-        embedder = embedder or default_embedder()
+        embedder = embedder or load_embedder(settings)
         return cls(index, Snapshot.load(index, settings, embedder), embedder=embedder, settings=settings)
 
     # -- public API -------------------------------------------------------------------------
@@ -90,73 +64,55 @@ class Engine:
         try:
             live = store.current(self.index).name
         except QAError:
-            return self._snapshot  # the folder is being replaced or was removed: keep answering
-        if live != self._snapshot.name:
+            return self._snapshot  # the folder is being replaced or was damaged: keep answering
+        if live != self._snapshot.name and live != self._failed:
             with self._reload_lock:
-                if live != self._snapshot.name:
+                if live != self._snapshot.name and live != self._failed:
                     try:
                         self._snapshot = Snapshot.load(self.index, self.settings, self.embedder)
                     except QAError:
-                        pass  # not loadable (yet): the old generation keeps answering
+                        self._failed = live  # not loadable: the old generation keeps answering
         return self._snapshot
 
     @property
-    def generation(self) -> store.Generation:
-        return self.snapshot.generation
+    def info(self) -> IndexInfo:
+        """What the generation answering now holds."""
+        return self.snapshot.info
 
-    def document(self, path: str) -> Document | None:
-        return self.snapshot.documents.get(path)
+    def document(self, path: str, generation: str | None = None) -> Document | None:
+        """The article at ``path`` as the live generation stores it; None where it is not there, or
+        where ``generation`` names another generation than the live one (its text may differ)."""
+        snap = self.snapshot
+        if generation and generation != snap.name:
+            return None
+        return snap.documents.get(path)
 
-    def retrieve(self, question: str, history: list[str] | None = None, k: int = 10) -> list[Passage]:
+    def retrieve(self, question: str, history: list[str] | None = None, k: int = 10, *,
+                 sources: list[str] | None = None, since: str | None = None, until: str | None = None) -> list[Passage]:
         """The ``k`` best passages for ``question``, best first."""
         snap = self.snapshot
-        query, fused, _ = self._search(snap, self.clean_question(question), history or [])
-        order = np.argsort(-fused, kind="stable")[: max(0, k)]
-        return [snap.passage(int(i), float(fused[i])) for i in order]
+        return self._search(snap, question, history, sources, since, until).passages(snap, k)
 
-    def ask(self, question: str, history: list[str] | None = None) -> Answer:
+    def ask(self, question: str, history: list[str] | None = None, *, sources: list[str] | None = None,
+            since: str | None = None, until: str | None = None) -> Answer:
         """An extractive answer with exact citations, or ``found=False`` when the articles do not answer."""
         snap = self.snapshot
-        question = self.clean_question(question)
-        query, fused, sentence_sims = self._search(snap, question, history or [])
-        return answering.answer(snap, question, query, fused, sentence_sims)
+        found = self._search(snap, question, history, sources, since, until)
+        return answering.answer(snap, self.clean_question(question), found)
+
+    def clean_question(self, question: object) -> str:
+        return clean_question(question, limit=self.settings.max_question_chars)
 
     # -- internals --------------------------------------------------------------------------
 
-    def clean_question(self, question: str) -> str:
-        if not isinstance(question, str):
-            raise BadInputError("the question must be text")
-        question = question.translate(_CONTROL).strip()
-        if not question:
-            raise BadInputError("the question is empty: type a question about the articles")
-        limit = self.settings.max_question_chars
-        if len(question) > limit:
-            raise BadInputError(f"the question is too long ({len(question):,} characters; the limit is {limit:,})")
-        return question
-
-    def embed_query(self, query: Query) -> np.ndarray:
-        with self._model_lock:  # one model, many threads: run one encode at a time
-            vecs = self.embedder.encode(query.texts)
-        v = (np.asarray(query.text_weights, dtype=np.float32)[:, None] * vecs).sum(axis=0)
-        return v / (np.linalg.norm(v) or 1.0)
-
-    def _search(self, snap: Snapshot, question: str, history: list[str]) -> tuple[Query, np.ndarray, np.ndarray]:
-        """Fused score of every chunk, and the cosine of every sentence (approximate at scale)."""
+    def _search(self, snap: Snapshot, question: object, history: object, sources: object, since: object,
+                until: object) -> retrieval.Retrieval:
+        question = self.clean_question(question)
+        if history is None:
+            history = []
+        if not isinstance(history, (list, tuple)):
+            raise BadInputError("history must be a list of the earlier questions, oldest first")
         earlier = [self.clean_question(h) for h in history if isinstance(h, str) and h.strip()]
-        query = make_query(question, earlier, turns=self.settings.history_turns)
-        qv = self.embed_query(query)
-        n = len(snap.sentence_spans)
-        if n == 0:
-            sims = np.zeros(0, dtype=np.float32)
-        elif n <= dense.HNSW_THRESHOLD:
-            sims = snap.vectors @ qv
-        else:
-            scores, ids = dense.search(snap.dense_index, qv, self.settings.candidates * 20)
-            keep = ids >= 0
-            sims = np.full(n, float(scores[keep].min()) if keep.any() else 0.0, dtype=np.float32)
-            sims[ids[keep]] = scores[keep]
-        best = np.full(len(snap.chunks), -1.0, dtype=np.float32)
-        if n:
-            np.maximum.at(best, snap.sentence_chunk, sims)
-        fused = fuse(lexical_scores(snap.lexical, query), best) if snap.chunks else np.zeros(0, np.float32)
-        return query, fused, sims
+        filters = retrieval.Filters.make(sources, since, until)
+        return retrieval.search(snap, self.embedder, question, earlier, turns=self.settings.history_turns,
+                                candidates=self.settings.candidates, filters=filters)

@@ -22,18 +22,40 @@ def load_questions(file: Path) -> list[dict[str, Any]]:
     except (OSError, ValueError) as e:
         raise BadInputError(f"cannot read question set {file}: {e}") from e
     for i, r in enumerate(rows, 1):
-        if not isinstance(r, dict) or "question" not in r or "answerable" not in r:
-            raise BadInputError(f"{file} line {i}: each line needs at least 'question', 'answerable' and 'answers'")
+        if not isinstance(r, dict) or not isinstance(r.get("question"), str) or not isinstance(r.get("answerable"), bool):
+            raise BadInputError(f"{file} line {i}: each line needs at least 'question' (text), 'answerable' (true or false) "
+                                f"and 'answers'")
+        answers, history = r.get("answers", []), r.get("history", [])
+        if not isinstance(answers, list) or not all(
+                isinstance(g, dict) and isinstance(g.get("file"), str) and isinstance(g.get("start"), int)
+                and isinstance(g.get("end"), int) for g in answers):
+            raise BadInputError(f"{file} line {i}: 'answers' must be a list of {{file, start, end}} spans")
+        if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
+            raise BadInputError(f"{file} line {i}: 'history' must be a list of earlier questions")
     return rows
 
 
-def score(engine, rows: list[dict[str, Any]], *, k: int = 10) -> dict[str, Any]:
-    """hit@k, MRR@10, answer@1/3, sources, exact, refusal rates and latency, as CONTRACT.md defines them."""
-    from qa.documents import Document
+def read_article(path: Path) -> str | None:
+    """An article's text as CONTRACT.md defines it, or None when the file cannot be read."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            return f.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def score(engine, rows: list[dict[str, Any]], *, articles: Path, k: int = 10) -> dict[str, Any]:
+    """hit@k, MRR@10, answer@1/3, sources, exact, refusal rates and latency, as CONTRACT.md defines them.
+
+    ``exact`` compares each quote with the article file on disk under ``articles``, as the scorer
+    does, not with the index's stored copy (which would always agree with itself).
+    """
+    texts: dict[str, str | None] = {}
 
     def text_of(path: str) -> str | None:
-        doc: Document | None = engine.document(path)
-        return doc.text if doc else None
+        if path not in texts:
+            texts[path] = read_article(Path(articles) / path)
+        return texts[path]
 
     n_ans = n_unans = a1 = a3 = refused = false_ref = checked = exact = multi = 0
     hits = {1: 0, 3: 0, 5: 0, 10: 0}
@@ -91,13 +113,9 @@ def evaluate(file: Path, *, articles: Path, index: Path | None = None) -> dict[s
 
     rows = load_questions(file)
     with tempfile.TemporaryDirectory(prefix="qa-eval-") as tmp:
-        if index is None:
-            index = Path(tmp) / "index"
-            qa.build_index(articles, index)
-        elif not (Path(index) / "CURRENT").is_file():
-            qa.build_index(articles, index)
-        engine = qa.load_index(index)
-        return score(engine, rows)
+        index = Path(index) if index is not None else Path(tmp) / "index"
+        qa.ensure_index(articles, index)
+        return score(qa.load_index(index), rows, articles=Path(articles))
 
 
 def format_report(report: dict[str, Any]) -> str:

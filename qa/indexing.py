@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,8 @@ import numpy as np
 
 from qa import dense, documents, store
 from qa.chunking import Chunk, chunk_document
-from qa.embedding import Embedder, default_embedder, weights_hash
+from qa.embedding import Embedder, load_embedder, weights_hash
+from qa.errors import QAError
 from qa.lexical import Lexical
 from qa.results import BuildSummary
 from qa.settings import Settings
@@ -64,11 +64,37 @@ def _manifest(settings: Settings, embedder: Embedder, articles: Path, docs: list
         "seconds": round(seconds, 3),
         "counts": {"files": len(docs), "chunks": sum(len(v) for v in chunks.values()), "skipped": len(skipped)},
         "files": {
-            d.path: {"sha256": d.sha256, "chunks": len(chunks[d.path]), "encoding": d.encoding, **d.meta()}
-            for d in docs
+            d.path: _file_record(d, len(chunks[d.path])) for d in docs
         },
         "skipped": skipped,
     }
+
+
+def _file_record(d: documents.Document, n_chunks: int) -> dict[str, Any]:
+    return {"sha256": d.sha256, "chunks": n_chunks, "encoding": d.encoding, **d.meta()}
+
+
+def _unchanged(old_files: dict[str, Any], docs: list[documents.Document]) -> bool:
+    """Whether the articles are exactly what the index holds: text and metadata (a sidecar may
+    change an outlet without changing the text)."""
+    if len(old_files) != len(docs):
+        return False
+    for d in docs:
+        old = old_files.get(d.path)
+        if old is None or old.get("sha256") != d.sha256 or any(old.get(k) != v for k, v in d.meta().items()):
+            return False
+    return True
+
+
+def _reusable(index: Path, expected: dict[str, Any]) -> dict[str, Any] | None:
+    """The live manifest when its vectors can be reused with the current settings and weights."""
+    if not store.is_index(index):
+        return None
+    try:
+        manifest = store.read_manifest(index)
+    except QAError:
+        return None  # a damaged index is simply rebuilt in full
+    return manifest if all(manifest.get(k) == v for k, v in expected.items()) else None
 
 
 def _run(
@@ -83,38 +109,39 @@ def _run(
     t0 = time.perf_counter()
     settings = settings or Settings()
     articles, index = Path(articles), Path(index)
-    with store.writer_lock(index):
-        scan = documents.scan(articles, max_bytes=settings.max_file_bytes)
-        # The weights hash alone decides whether old vectors are reusable; the model itself is
-        # loaded only once there is something to embed or write.
-        expected = {"settings": settings.index_shape(), "weights_sha256": embedder.weights if embedder else weights_hash()}
+    scan = documents.scan(articles, max_bytes=settings.max_file_bytes)
+    # The weights hash alone decides whether old vectors are reusable; the model itself is
+    # loaded only once there is something to embed or write.
+    expected = {"settings": settings.index_shape(), "weights_sha256": embedder.weights if embedder else weights_hash()}
+    docs = scan.documents
 
-        old_files: dict[str, Any] = {}
-        old_skipped: dict[str, str] = {}
-        if incremental and store.is_index(index):
-            try:
-                manifest = store.read_manifest(index)
-                if all(manifest.get(k) == v for k, v in expected.items()):
-                    old_files = manifest["files"]
-                    old_skipped = manifest.get("skipped", {})
-            except store.QAError:
-                pass  # a damaged or mismatched index is simply rebuilt in full
-        docs = scan.documents
+    def nothing_changed() -> BuildSummary | None:
+        manifest = _reusable(index, expected) if incremental else None
+        if manifest is None or not _unchanged(manifest["files"], docs) or scan.skipped != manifest.get("skipped", {}):
+            return None
+        n_chunks = sum(int(f.get("chunks", 0)) for f in manifest["files"].values())
+        return BuildSummary(len(docs), n_chunks, 0, scan.skipped, time.perf_counter() - t0, str(index),
+                            removed=0, unchanged=len(docs))
+
+    # Nothing changed: keep the live generation as it is, without taking the lock (so an index on a
+    # read-only disk can still be checked) or chunking anything.
+    if (summary := nothing_changed()) is not None:
+        return summary
+    with store.writer_lock(index):
+        manifest = _reusable(index, expected) if incremental else None
+        old_files: dict[str, Any] = manifest["files"] if manifest else {}
+        if (summary := nothing_changed()) is not None:  # another writer brought it up to date meanwhile
+            return summary
         unchanged = sum(1 for d in docs if old_files.get(d.path, {}).get("sha256") == d.sha256)
         removed = len(set(old_files) - {d.path for d in docs})
-        if incremental and old_files and unchanged == len(docs) == len(old_files) and scan.skipped == old_skipped:
-            # Nothing changed: keep the live generation as it is, without chunking anything.
-            n_chunks = sum(f["chunks"] for f in old_files.values())
-            return BuildSummary(len(docs), n_chunks, 0, scan.skipped, time.perf_counter() - t0, str(index),
-                                removed=0, unchanged=unchanged)
-        embedder = embedder or default_embedder()
+        embedder = embedder or load_embedder(settings)
         # Vectors we may reuse, keyed by sentence text: embedding depends on the text alone.
         cache: dict[str, np.ndarray] = {}
         if old_files:
             try:
                 old = store.read(index)
                 cache = dict(zip(unit_texts(old.documents, old.chunks), old.vectors))
-            except store.QAError:
+            except QAError:
                 pass  # unreadable after all: embed everything
         chunks = _chunk_all(docs, settings)
         ordered = [c for d in docs for c in chunks[d.path]]
@@ -144,3 +171,11 @@ def update_index(articles: str | Path = "articles", index: str | Path = "index",
                  embedder: Embedder | None = None, progress: bool = False) -> BuildSummary:
     """Incremental update: only new or changed text is embedded; deleted files disappear."""
     return _run(articles, index, incremental=True, settings=settings, embedder=embedder, progress=progress)
+
+
+def ensure_index(articles: str | Path = "articles", index: str | Path = "index", *, settings: Settings | None = None,
+                 embedder: Embedder | None = None, progress: bool = False) -> BuildSummary | None:
+    """Build ``index`` from ``articles`` if there is no index there yet; the summary if it built one."""
+    if store.is_index(Path(index)):
+        return None
+    return build_index(articles, index, settings=settings, embedder=embedder, progress=progress)

@@ -36,13 +36,21 @@ def tokenize(text: str) -> list[str]:
 
 
 class Lexical:
-    """A BM25 index whose document i is chunk i."""
+    """A BM25 index whose document i is chunk i (an empty corpus has no bm25s index at all)."""
 
-    def __init__(self, bm25) -> None:  # bm25s.BM25
+    _EMPTY = "EMPTY"  # the marker file of an empty corpus's folder
+
+    def __init__(self, bm25) -> None:  # bm25s.BM25 | None
         self.bm25 = bm25
+
+    @property
+    def size(self) -> int:
+        return int(self.bm25.scores["num_docs"]) if self.bm25 is not None else 0
 
     @classmethod
     def build(cls, texts: list[str]) -> "Lexical":
+        if not texts:
+            return cls(None)
         import bm25s
 
         bm25 = bm25s.BM25(k1=1.2, b=0.75)
@@ -51,20 +59,30 @@ class Lexical:
         return cls(bm25)
 
     def save(self, folder: Path) -> None:
+        if self.bm25 is None:
+            folder.mkdir()
+            (folder / self._EMPTY).write_text("no chunks\n", encoding="utf-8")
+            return
         self.bm25.save(str(folder), allow_pickle=False, show_progress=False)
 
     @classmethod
     def load(cls, folder: Path) -> "Lexical":
+        if (folder / cls._EMPTY).is_file():
+            return cls(None)
         import bm25s
 
         return cls(bm25s.BM25.load(str(folder), allow_pickle=False, show_progress=False))
 
     def known(self, terms: list[str]) -> list[str]:
+        if self.bm25 is None:
+            return []
         vocab = self.bm25.vocab_dict
         return [t for t in terms if t in vocab]
 
     def idf(self, terms: list[str]) -> dict[str, float]:
         """BM25's inverse document frequency of each known term (unknown terms: the highest, as df=0)."""
+        if self.bm25 is None:
+            return {t: 0.0 for t in terms}
         n = self.bm25.scores["num_docs"]
         indptr = self.bm25.scores["indptr"]  # column t of the sparse score matrix lists the chunks holding t
         out = {}
@@ -76,8 +94,9 @@ class Lexical:
 
     def scores(self, terms: list[str], weights: list[float] | None = None) -> np.ndarray:
         """BM25 score of every chunk for the (stemmed) query terms, each term optionally weighted."""
-        n = self.bm25.scores["num_docs"]
-        out = np.zeros(n, dtype=np.float32)
+        out = np.zeros(self.size, dtype=np.float32)
+        if self.bm25 is None:
+            return out
         terms = list(terms)
         if weights is None:
             known = self.known(terms)

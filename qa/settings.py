@@ -1,4 +1,5 @@
-"""One frozen set of settings with defaults, overridable by arguments and a few environment variables."""
+"""One frozen set of settings with defaults. Explicit arguments beat the environment variables
+(``QA_ARTICLES``, ``QA_INDEX``, ``QA_EMBED_DTYPE``), which only fill in what is not given."""
 
 from __future__ import annotations
 
@@ -6,31 +7,46 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from qa.errors import BadInputError
+
 # Bumped whenever the on-disk layout or what goes into it changes; loading refuses other versions.
 SCHEMA_VERSION = 1
 # Bumped whenever reading, metadata or boilerplate rules change the stored text or spans.
 READER_VERSION = 1
 
+# The models and tokenizers this code can run, by the names settings and manifests use.
+MODELS = ("sentence-transformers/all-MiniLM-L6-v2",)
+TOKENIZERS = ("cl100k_base",)
+EMBED_DTYPES = ("auto", "float32", "bfloat16")
 
-def _env_path(name: str, default: str) -> Path:
-    return Path(os.environ.get(name) or default)
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name) or default
+
+
+def _choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise BadInputError(f"{name} must be one of {', '.join(repr(a) for a in allowed)}, not {value!r}")
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything that shapes an index or an answer. Index-shaping fields are checked on load."""
 
-    articles_dir: Path = field(default_factory=lambda: _env_path("QA_ARTICLES", "articles"))
-    index_dir: Path = field(default_factory=lambda: _env_path("QA_INDEX", "index"))
+    articles_dir: Path = field(default_factory=lambda: Path(_env("QA_ARTICLES", "articles")))
+    index_dir: Path = field(default_factory=lambda: Path(_env("QA_INDEX", "index")))
 
     # Index-shaping: recorded in the manifest and compared on load.
-    model_name: str = "sentence-transformers/all-MiniLM-L6-v2"
-    tokenizer: str = "cl100k_base"
+    model_name: str = MODELS[0]
+    tokenizer: str = TOKENIZERS[0]
     # 200/40 measured best on COVID-QA dev (bench/retrieval_study.py): hit@5 0.850 against 0.823
     # for 128/32; 200/80 gave 0.848. Larger chunks would exceed the model's limit more often.
     chunk_tokens: int = 200
     chunk_overlap: int = 40
     model_max_tokens: int = 256  # all-MiniLM-L6-v2's limit in WordPiece tokens, [CLS] and [SEP] included
+
+    # How the model runs: "auto" picks bfloat16 where the CPU does it natively, else float32.
+    embed_dtype: str = field(default_factory=lambda: _env("QA_EMBED_DTYPE", "auto"))
 
     # Reading limits.
     max_file_bytes: int = 20_000_000
@@ -39,6 +55,23 @@ class Settings:
     max_question_chars: int = 2_000
     candidates: int = 50
     history_turns: int = 2
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "articles_dir", Path(self.articles_dir))
+        object.__setattr__(self, "index_dir", Path(self.index_dir))
+        _choice("model_name", self.model_name, MODELS)
+        _choice("tokenizer", self.tokenizer, TOKENIZERS)
+        _choice("embed_dtype (QA_EMBED_DTYPE)", self.embed_dtype, EMBED_DTYPES)
+        for name, low in [("chunk_tokens", 8), ("model_max_tokens", 8), ("max_file_bytes", 1),
+                          ("max_question_chars", 1), ("candidates", 1)]:
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < low:
+                raise BadInputError(f"{name} must be a whole number of at least {low}, not {value!r}")
+        if not isinstance(self.chunk_overlap, int) or not 0 <= self.chunk_overlap < self.chunk_tokens:
+            raise BadInputError(f"chunk_overlap must be at least 0 and less than chunk_tokens ({self.chunk_tokens}), "
+                                f"not {self.chunk_overlap!r}")
+        if not isinstance(self.history_turns, int) or self.history_turns < 0:
+            raise BadInputError(f"history_turns must be a whole number of at least 0, not {self.history_turns!r}")
 
     def index_shape(self) -> dict[str, object]:
         """The settings an index must have been built with to be usable now."""

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import re
 from typing import Any, Iterator
 
 import gradio as gr
 
+log = logging.getLogger("qa.web")
+
 from qa.engine import Engine
-from qa.errors import QAError
-from qa.render import answer_json, describe_source
+from qa.errors import BadInputError, QAError
+from qa.render import answer_json, describe_source, shown, snippet
 from qa.results import Answer, Citation, Passage
 
 EXAMPLES = [
@@ -55,35 +58,30 @@ def highlighted(text: str, start: int, end: int, *, mark_id: str | None = None) 
 
 
 def sources_html(engine: Engine, answer: Answer) -> str:
-    if not answer.found:
-        items = answer.passages[:3]
-        head = "<p><b>No answer in the articles.</b> Closest passages, as related reading (not answers):</p>"
-    else:
-        items = answer.citations
-        head = ""
-    if not items:
+    sources = shown(answer)
+    if not sources:
         return "<p>Citations of the latest answer appear here.</p>"
-    parts = [head]
-    for n, item in enumerate(items, 1):
-        doc = engine.document(item.path)
-        text = doc.text if doc else ""
-        meta = f'<div class="qa-meta"><b>{f"[{n}]" if answer.found else "•"}</b> {html.escape(describe_source(item))}' \
-               f" · characters {item.start}–{item.end}</div>"
-        if answer.found:  # the quote, marked inside its paragraph
+    parts = [] if answer.found else ["<p><b>No answer in the articles.</b> Closest passages, as related reading (not answers):</p>"]
+    for s in sources:
+        item = s.item
+        doc = engine.document(item.path, answer.generation)
+        text = doc.text if doc else None
+        meta = f'<div class="qa-meta"><b>{s.marker}</b> {html.escape(s.label)} · characters {item.start}–{item.end}</div>'
+        if not s.related and text is not None and text[item.start:item.end] == s.text:  # the quote, marked in its paragraph
             lo, hi = _context(text, item.start, item.end)
             body = (("…" if lo > 0 else "") + highlighted(text[lo:hi], item.start - lo, item.end - lo)
                     + ("…" if hi < len(text) else ""))
-        else:  # related reading: plain, nothing marked as if it answered
-            snippet = " ".join(text[item.start:item.end].split())
-            body = html.escape(snippet[:400]) + ("…" if len(snippet) > 400 else "")
+        else:  # related reading, or an article changed since: plain, nothing marked as if it answered
+            body = html.escape(snippet(s.text, 400))
         parts.append(f'<div class="qa-source">{meta}<div class="qa-context">{body}</div></div>')
     return "".join(parts)
 
 
-def article_html(engine: Engine, item: Citation | Passage) -> str:
-    doc = engine.document(item.path)
-    if doc is None:
-        return "<p>That article is no longer in the index.</p>"
+def article_html(engine: Engine, item: Citation | Passage, generation: str = "") -> str:
+    doc = engine.document(item.path, generation or None)
+    quote = item.quote if isinstance(item, Citation) else item.text
+    if doc is None or doc.text[item.start:item.end] != quote:
+        return "<p>That article has changed since this answer (the index was rebuilt): ask again to quote it.</p>"
     text = doc.text
     # Boilerplate is shown dimmed, the quote marked; the two never overlap (boilerplate is never cited).
     marks = sorted([(s, e, '<span class="qa-boilerplate">', "</span>") for s, e in doc.boilerplate]
@@ -100,17 +98,14 @@ def article_html(engine: Engine, item: Citation | Passage) -> str:
 
 
 def status_text(engine: Engine) -> str:
-    m = engine.generation.manifest
-    c = m["counts"]
-    skipped = f" · {c['skipped']} files skipped" if c.get("skipped") else ""
-    return (f"**Index:** {c['files']} articles · {c['chunks']} passages · built {m['built_at'].replace('T', ' ')}"
-            f"{skipped} · model all-MiniLM-L6-v2")
+    info = engine.info
+    skipped = f" · {len(info.skipped)} files skipped" if info.skipped else ""
+    return (f"**Index:** {info.file_count} articles · {info.chunk_count} passages · built {info.built_at.replace('T', ' ')}"
+            f"{skipped} · model {info.model.rsplit('/', 1)[-1]}")
 
 
 def _choices(answer: Answer) -> list[tuple[str, int]]:
-    items = answer.citations if answer.found else answer.passages[:3]
-    return [(f"[{n}] {describe_source(x)}" if answer.found else f"• {describe_source(x)}", n - 1)
-            for n, x in enumerate(items, 1)]
+    return [(f"{s.marker} {s.label}", s.n - 1) for s in shown(answer)]
 
 
 def build(engine: Engine) -> gr.Blocks:
@@ -137,14 +132,11 @@ def build(engine: Engine) -> gr.Blocks:
             yield chat + [gr.ChatMessage(role="assistant", content=escape_markdown("".join(words[:i])) + " …")], \
                 asked, "", gr.update(), gr.update(), gr.update(), None
         chat.append(gr.ChatMessage(role="assistant", content=escape_markdown(answer.text)))
-        items = answer.citations if answer.found else answer.passages[:3]
-        if items:
-            title = f"Sources ({len(items)})" if answer.found else "Related passages (not answers)"
-            lines = []
-            for n, x in enumerate(items, 1):
-                quote = x.quote if isinstance(x, Citation) else x.text
-                lines.append(f"**{'[' + str(n) + ']' if answer.found else '•'}** {escape_markdown(describe_source(x))}\n\n"
-                             f"> {escape_markdown(' '.join(quote.split()))}")
+        sources = shown(answer)
+        if sources:
+            title = f"Sources ({len(sources)})" if answer.found else "Related passages (not answers)"
+            lines = [f"**{s.marker}** {escape_markdown(s.label)}\n\n> {escape_markdown(snippet(s.text, 10_000 if not s.related else 400))}"
+                     for s in sources]
             chat.append(gr.ChatMessage(role="assistant", content="\n\n".join(lines), metadata={"title": title}))
         choices = _choices(answer)
         yield (chat, asked, "", sources_html(engine, answer),
@@ -158,9 +150,8 @@ def build(engine: Engine) -> gr.Blocks:
         items = last[kind]
         if not 0 <= choice < len(items):
             return gr.update()
-        item = items[choice]
         cls = Citation if kind == "citations" else Passage
-        return article_html(engine, cls(**item))
+        return article_html(engine, cls.from_dict(items[choice]), last.get("generation", ""))
 
     def clear() -> tuple[Any, ...]:
         return [], [], "", "<p>Citations of the latest answer appear here.</p>", gr.update(choices=[], value=None, visible=False), "", None
@@ -170,8 +161,11 @@ def build(engine: Engine) -> gr.Blocks:
         (path, start, end, quote, title, source, date) and passages. A string, because gradio_client
         would take any object with a "path" for a file to download."""
         try:
+            if history is not None and not isinstance(history, list):
+                raise BadInputError("history must be a list of the earlier questions, oldest first")
             return json.dumps(answer_json(engine.ask(question, history=list(history or []))), ensure_ascii=False)
         except QAError as e:
+            log.info("rejected: %s", e)
             raise gr.Error(str(e)) from None
 
     with gr.Blocks(title="Ask the articles") as demo:

@@ -38,7 +38,7 @@ def test_round_trip_keeps_offsets_exact(articles, tmp_path, fake_embedder):
     for c in engine.snapshot.chunks:
         text = (articles / c.path).read_text(encoding="utf-8-sig")
         assert text[c.start:c.end] == c.text
-    assert len(engine.snapshot.sentence_spans) == engine.generation.vectors.shape[0]
+    assert len(engine.snapshot.sentence_spans) == engine.snapshot.vectors.shape[0]
 
 
 def test_update_with_nothing_changed_embeds_nothing_and_keeps_the_generation(articles, tmp_path, fake_embedder):
@@ -92,9 +92,10 @@ def test_a_crash_mid_write_leaves_the_old_index_live(articles, tmp_path, fake_em
         raise OSError("disk full")
 
     monkeypatch.setattr("qa.lexical.Lexical.save", boom)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(QAError, match=f"cannot write the index in {index}: disk full"):
         qa.build_index(articles, index, embedder=fake_embedder)
     assert store.current(index) == live
+    assert [p.name for p in index.iterdir() if p.name.startswith((".tmp-", "gen-")) and p != live] == []
     assert {c.path for c in Engine.load(index, embedder=fake_embedder).snapshot.chunks} == {SEED_A, SEED_B}
     monkeypatch.undo()
     qa.build_index(articles, index, embedder=fake_embedder)  # the next build clears the leftovers

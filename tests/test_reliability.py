@@ -162,7 +162,7 @@ def test_two_concurrent_builds_one_fails_clearly(tmp_path, real_embedder):
     assert _state(index) == frozenset({SEED_A, SEED_B})
 
 
-# -- bad questions through the CLI -------------------------------------------------------------
+# -- bad questions through the CLI (in-process; tests/test_cli.py checks the process boundary) -------
 
 @pytest.mark.slow
 @pytest.mark.parametrize("question,expect", [
@@ -170,11 +170,14 @@ def test_two_concurrent_builds_one_fails_clearly(tmp_path, real_embedder):
     ("   ", "qa: error: the question is empty"),
     ("x" * 100_000, "qa: error: the question is too long (100,000 characters; the limit is 2,000)"),
     ("?!.,;:", None), ("<|endoftext|>", None), ("\x01\x02 control \x7f", None), ("Кто основал «Белые каски»?", None),
+    ("Who \udcff?", None),
 ])
-def test_bad_questions_in_the_cli(seed_index, question, expect):
-    r = subprocess.run([QA, "ask", question, "--index", str(seed_index)], env=ENV, capture_output=True, text=True)
-    assert "Traceback" not in r.stderr
+def test_bad_questions_in_the_cli(capsys, seed_index, question, expect):
+    from qa import cli
+
+    code = cli.run(["ask", question, "--index", str(seed_index)])
+    out, err = capsys.readouterr()
     if expect:
-        assert r.returncode == 1 and r.stderr.startswith(expect) and len(r.stderr.strip().splitlines()) == 1
+        assert code == 1 and err.startswith(expect) and len(err.strip().splitlines()) == 1
     else:
-        assert r.returncode == 0 and r.stdout.strip()
+        assert code == 0 and out.strip() and err == ""

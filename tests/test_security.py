@@ -66,32 +66,26 @@ def test_uploads_are_capped(evil_app):
     assert r.status_code in (400, 413, 422)
 
 
-def test_article_markup_renders_inert_in_chromium(evil_app):
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(chromium).exists():
-        pytest.skip("chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        page = browser.new_page()
-        dialogs: list[str] = []
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        requests: list[str] = []
-        page.on("request", lambda r: requests.append(r.url))
-        page.goto(evil_app, wait_until="load")
-        page.wait_for_selector("#qa-question textarea", timeout=30_000)
-        page.fill("#qa-question textarea", "When did the harbour authority say the lighthouse closed?")
-        page.click("#qa-ask")
-        page.wait_for_selector("#qa-sources mark.qa-quote", timeout=30_000)
-        page.locator("#qa-pick label").first.click()
-        page.wait_for_selector("#qa-mark", timeout=10_000)
-        page.wait_for_timeout(800)
-        page.screenshot(path=str(Path(__file__).parent / "artifacts" / "4-inert-markup.png"), full_page=True)
-        body = page.inner_text("body")
-        assert "<script>window.__pwned = 1; alert('x')</script>" in body  # shown as text
-        assert page.evaluate("window.__pwned === undefined")
-        assert dialogs == []
-        assert page.locator("img[src*='127.0.0.2'], img[src*='evil'], a[href^='javascript']").count() == 0
-        assert not any("127.0.0.2" in u for u in requests)
-        browser.close()
+@pytest.mark.browser
+def test_article_markup_renders_inert_in_chromium(evil_app, browser):
+    page = browser.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(evil_app, wait_until="load")
+    page.wait_for_selector("#qa-question textarea", timeout=30_000)
+    page.fill("#qa-question textarea", "When did the harbour authority say the lighthouse closed?")
+    page.click("#qa-ask")
+    page.wait_for_selector("#qa-sources mark.qa-quote", timeout=30_000)
+    page.locator("#qa-pick label").first.click()
+    page.wait_for_selector("#qa-mark", timeout=10_000)
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(Path(__file__).parent / "artifacts" / "4-inert-markup.png"), full_page=True)
+    body = page.inner_text("body")
+    assert "<script>window.__pwned = 1; alert('x')</script>" in body  # shown as text
+    assert page.evaluate("window.__pwned === undefined")
+    assert dialogs == []
+    assert page.locator("img[src*='127.0.0.2'], img[src*='evil'], a[href^='javascript']").count() == 0
+    assert not any("127.0.0.2" in u for u in requests)
+    page.close()

@@ -1,0 +1,194 @@
+"""What a question asks for: its expected answer type, its parts, and the expressions in a
+sentence that could answer it (spans of numbers, money, dates, names …), from wording alone.
+
+Precise patterns rather than a statistical tagger: no spaCy pipeline with weights that can be
+shown to be an official release installs from PyPI, and patterns are fast and predictable.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Expected answer types.
+NUMBER, MONEY, PERCENT, DATE, PERSON, ORG, PLACE, NAME = "number", "money", "percent", "date", "person", "org", "place", "name"
+REASON, YESNO, SAID, DESCRIPTION = "reason", "yes/no", "said", "description"
+TYPES = (NUMBER, MONEY, PERCENT, DATE, PERSON, ORG, PLACE, NAME, REASON, YESNO, SAID, DESCRIPTION)
+
+_I = re.IGNORECASE
+_ORG_WORDS = (r"company|firm|team|club|group|organi[sz]ation|agency|outlet|newspaper|network|channel|party|"
+              r"bank|brand|airline|university|school|court|department|ministry|government|band|league|union|"
+              r"website|app|platform|retailer|carmaker|automaker|manufacturer|broadcaster|publication|magazine|"
+              r"studio|network|charity|institution|coalition|alliance|body|committee|council|army|force")
+_PLACE_WORDS = (r"country|countries|city|cities|state|states|province|governorate|region|town|village|capital|"
+                r"island|nation|area|county|district|continent|port|territory|neighbo(u)?rhood|location|venue|"
+                r"airport|river|sea|lake|mountain|park|site")
+_PERSON_WORDS = (r"person|people|man|woman|player|actor|actress|singer|musician|politician|leader|official|minister|"
+                 r"president|officer|founder|figure|billionaire|ceo|author|writer|artist|star|celebrity|athlete|"
+                 r"coach|judge|senator|lawmaker|member|journalist|reporter|director|chef|rapper|comedian|king|queen|"
+                 r"prince|princess|pope|governor|mayor|spokes(wo)?man|scientist|doctor|host|presenter|quarterback")
+
+_TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
+    (PERCENT, re.compile(r"\b(what|which)\s+(percentage|percent|share|proportion|fraction)\b|\bhow\s+many\s+percent|"
+                         r"\bby\s+how\s+much\b.*\b(rise|fall|grow|drop|increase|decrease)", _I)),
+    (MONEY, re.compile(r"\bhow\s+much\s+(money|cash|funding|aid|did\s+\w+\s+(cost|pay|spend|earn|raise|give|release|"
+                       r"receive|fine|sell|buy|owe)|does\s+\w+\s+cost|is\s+\w+\s+worth)|\b(what|which)\s+(sum|amount|price|"
+                       r"fine|salary|budget|cost|fee|funding|figure)\b|\bhow\s+much\b.*\b(cost|pay|paid|spend|spent|worth|"
+                       r"fund|funds|funding|money|dollars|euros|pounds|release|released|give|gave|raise|raised|offer|"
+                       r"offered|fine|fined|price)\b", _I)),
+    (DATE, re.compile(r"^\s*when\b|\b(what|which)\s+(year|date|day|month|decade|century|time)\b|\bin\s+what\s+year\b|"
+                      r"\bsince\s+when\b|\bhow\s+long\s+ago\b", _I)),
+    (NUMBER, re.compile(r"\bhow\s+(many|much|long|old|far|big|large|tall|high|often|fast|deep|heavy)\b|"
+                        r"\b(what|which)\s+(number|age|size|total|quantity|rate|score|speed|distance|temperature|"
+                        r"magnitude)\b", _I)),
+    (REASON, re.compile(r"^\s*(and\s+)?why\b|\bfor\s+what\s+reason\b|\bwhat\s+(caused|prompted|led\s+to|was\s+the\s+reason|"
+                        r"is\s+the\s+reason|drove|motivated)\b|\bhow\s+come\b", _I)),
+    (SAID, re.compile(r"\bwhat\s+(did|does|do|has|have|had)\b.*\b(say|said|tell|told|claim|claimed|report|reported|"
+                      r"announce|announced|warn|warned|write|wrote|call|called|describe|described|state|stated)\b|"
+                      r"\bhow\s+did\b.*\b(react|respond|describe|reply)\b", _I)),
+    (PLACE, re.compile(r"^\s*(and\s+)?where\b|\b(which|what)\s+(\w+\s+)?(" + _PLACE_WORDS + r")\b|\bwhere\s+(to|from)\b", _I)),
+    (ORG, re.compile(r"\b(which|what)\s+(\w+\s+)?(" + _ORG_WORDS + r")\b", _I)),
+    (PERSON, re.compile(r"^\s*(and\s+)?(who|whom|whose)\b|\b(which|what)\s+(\w+\s+)?(" + _PERSON_WORDS + r")\b|"
+                        r"\bby\s+whom\b|\bby\s+who\b|\bwho\b", _I)),
+    (NAME, re.compile(r"\b(which|what)\s+(\w+\s+)?(\w+)\b.*\?$", _I)),
+    (YESNO, re.compile(r"^\s*(and\s+)?(is|are|was|were|did|does|do|has|have|had|can|could|will|would|should|may|might)\b", _I)),
+]
+
+
+def answer_type(question: str) -> str:
+    """The kind of answer ``question`` wants, from its wording (DESCRIPTION when nothing more specific fits)."""
+    q = " ".join(question.split())
+    for kind, pattern in _TYPE_RULES:
+        if pattern.search(q):
+            return kind
+    return DESCRIPTION
+
+
+# -- multi-part questions --------------------------------------------------------------------------
+
+_WH = r"(who|whom|whose|what|which|when|where|why|how)"
+_SPLIT = re.compile(r"\s*(?:,\s*and|\band|;|,)\s+(?=" + _WH + r"\b)", _I)
+
+
+def parts(question: str) -> list[str]:
+    """The separate questions of a multi-part question ("How many … and where to?" → two), each
+    standalone; a single question is returned as it is."""
+    q = question.strip()
+    pieces = [p.strip(" ,;") for p in _SPLIT.split(q) if p and p.strip(" ,;")]
+    if len(pieces) < 2 or not re.match(_WH, pieces[0], _I):
+        return [q]
+    first = pieces[0].rstrip("?").strip()
+    out = [first + "?"]
+    subject = _subject(first)
+    for p in pieces[1:]:
+        p = p.rstrip("?").strip()
+        words = p.split()
+        # "where to" / "when" alone lean on the first part: carry its subject over.
+        if len(words) <= 3 and subject:
+            p = f"{p} {subject}".strip()
+        out.append(p[0].upper() + p[1:] + "?")
+    return out
+
+
+def _subject(question: str) -> str:
+    """What a question is about, after its question word and verb: "How many White Helmets were
+    evacuated" → "White Helmets were evacuated"."""
+    m = re.match(r"(how\s+(many|much)|who|whom|what|which|when|where|why|how)\s+(.*)$", question, _I)
+    return m.group(3).strip() if m else ""
+
+
+# -- expressions of a type inside a sentence -----------------------------------------------------
+
+_NUM = r"(?:\d{1,3}(?:[,\u00a0 ]\d{3})+|\d+)(?:[.,]\d+)?"
+_SCALE = r"(?:[\s\u00a0]*(?:million|billion|trillion|thousand|hundred|mn|bn|m|b|k)\b)"
+_NUM_WORDS = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+              r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|a\s+dozen|dozens|"
+              r"scores|hundreds|thousands|tens\s+of\s+thousands|millions|billions|a\s+hundred|a\s+thousand|"
+              r"a\s+million|several|dozen|half)")
+_CURRENCY = r"(?:US\$|C\$|A\$|\$|€|£|¥|₽|USD|EUR|GBP|RUB)"
+_CURRENCY_WORDS = r"(?:dollars?|euros?|pounds?(?:\s+sterling)?|rubles?|roubles?|yuan|yen|francs?|rupees?|pesos?)"
+_MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+          r"Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)")
+_S = r"[\s\u00a0]+"
+
+_PATTERNS: dict[str, re.Pattern[str]] = {
+    MONEY: re.compile(rf"{_CURRENCY}[\s\u00a0]?{_NUM}{_SCALE}?|{_NUM}{_SCALE}?{_S}(?:US{_S})?{_CURRENCY_WORDS}|"
+                      rf"{_NUM}{_SCALE}?[\s\u00a0]?(?:USD|EUR|GBP|RUB)\b", _I),
+    PERCENT: re.compile(rf"{_NUM}[\s\u00a0]?(?:%|percent\b|per{_S}cent\b|percentage{_S}points?\b)", _I),
+    DATE: re.compile(
+        rf"\b(?:(?:on{_S})?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)(?:,?{_S}{_MONTH}{_S}\d{{1,2}})?|"
+        rf"\d{{1,2}}(?:st|nd|rd|th)?{_S}(?:of{_S})?{_MONTH}(?:,?{_S}\d{{4}})?|"
+        rf"{_MONTH}{_S}\d{{1,2}}(?:st|nd|rd|th)?(?:,?{_S}\d{{4}})?|{_MONTH}{_S}\d{{4}}|"
+        rf"(?:early|mid|late){_S}(?:-{_S}?)?\d{{4}}|"
+        rf"(?:in|since|by|until|from|during){_S}(?:the{_S})?(?:early{_S}|late{_S})?(?:1[5-9]|20)\d{{2}}s?|"
+        rf"(?:1[5-9]|20)\d{{2}}-\d{{2}}-\d{{2}}|"
+        rf"(?:last|next|this|earlier{_S}this|later{_S}this){_S}(?:week|month|year|spring|summer|autumn|fall|winter|"
+        rf"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|"
+        rf"(?:yesterday|today|tomorrow|tonight)|"
+        rf"(?:1[5-9]|20)\d{{2}})\b", _I),
+    NUMBER: re.compile(
+        rf"(?:{_CURRENCY}[\s\u00a0]?)?\b(?:{_NUM}{_SCALE}?|{_NUM_WORDS})(?:[\s\u00a0-]+(?:of{_S})?"
+        rf"(?:[a-z][\w'’-]*)){{0,3}}", _I),
+}
+# Words that start a capitalised sentence without naming anything.
+_NOT_NAMES = {
+    "the", "a", "an", "this", "that", "these", "those", "it", "its", "he", "she", "they", "we", "i", "you", "his", "her",
+    "their", "our", "in", "on", "at", "for", "from", "by", "with", "after", "before", "but", "and", "or", "so", "as",
+    "according", "meanwhile", "however", "earlier", "later", "also", "there", "here", "when", "while", "if", "what",
+    "who", "which", "where", "why", "how", "read", "more", "last", "next", "monday", "tuesday", "wednesday", "thursday",
+    "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august",
+    "september", "october", "november", "december", "mr", "mrs", "ms", "dr", "now", "then", "yet", "still", "since",
+    "despite", "although", "though", "because", "under", "over", "about", "during", "into", "through", "all", "some",
+    "many", "most", "several", "other", "such", "both", "each", "every", "no", "not", "one", "two", "three", "new",
+}
+_NAME = re.compile(
+    r"(?<![\w’'])(?:(?:[A-Z][\w’'.&-]*|[A-Z]{2,})(?:[\s\u00a0]+(?:of|de|la|le|von|van|der|al|bin|the|and|&)"
+    r"[\s\u00a0]+(?=[A-Z]))?(?:[\s\u00a0]+|$)?)+"
+)
+_QUOTE = re.compile(r"[“\"](.{8,}?)[”\"]", re.S)
+_REASON = re.compile(r"\b(?:because(?:\s+of)?|due\s+to|owing\s+to|as\s+a\s+result\s+of|in\s+order\s+to|so\s+that|"
+                     r"in\s+response\s+to|amid|after|following|since|thanks\s+to|for\s+fear|to\s+(?=[a-z]+\s))\b", _I)
+
+
+@dataclass(frozen=True, slots=True)
+class Expression:
+    """A span of text of one answer type: ``text[start:end]``."""
+
+    kind: str
+    start: int
+    end: int
+
+
+def _names(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    out = []
+    for m in _NAME.finditer(text, start, end):
+        s, e = m.start(), m.end()
+        while e > s and (text[e - 1].isspace() or text[e - 1] in ".,;:"):
+            e -= 1
+        words = text[s:e].split()
+        # Drop a sentence-initial word that names nothing ("The", "According", "In").
+        while words and words[0].lower().strip("’'") in _NOT_NAMES:
+            s = text.index(words[0], s) + len(words[0])
+            while s < e and text[s].isspace():
+                s += 1
+            words = words[1:]
+        if words and s < e:
+            out.append((s, e))
+    return out
+
+
+def expressions(text: str, start: int, end: int, kind: str) -> list[Expression]:
+    """The expressions of ``kind`` inside ``text[start:end]``, in order."""
+    spans: list[tuple[int, int]] = []
+    if kind in _PATTERNS:
+        spans = [(m.start(), m.end()) for m in _PATTERNS[kind].finditer(text, start, end)]
+        if kind == NUMBER:
+            spans += [(m.start(), m.end()) for m in _PATTERNS[MONEY].finditer(text, start, end)]
+    elif kind in (PERSON, ORG, PLACE, NAME):
+        spans = _names(text, start, end)
+    elif kind == SAID:
+        spans = [(m.start(1), m.end(1)) for m in _QUOTE.finditer(text, start, end)]
+    elif kind == REASON:
+        spans = [(m.start(), end) for m in _REASON.finditer(text, start, end)][:1]
+    spans = [(s, e) for s, e in spans if s < e and text[s:e].strip()]
+    return [Expression(kind, s, e) for s, e in sorted(set(spans))]

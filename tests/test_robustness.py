@@ -1,0 +1,260 @@
+"""Regression tests for the defects of issue 10 on the index side: each reproduces an attack that
+once gave a traceback, a lost index or a leaked file, and pins what happens now."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import qa
+from qa import store
+from qa.engine import Engine
+from qa.errors import IndexCorruptError, IndexMissingError, QAError
+
+from conftest import SEED_A, SEED_B, FakeEmbedder
+
+
+@pytest.fixture
+def built(articles, tmp_path, fake_embedder) -> Path:
+    index = tmp_path / "index"
+    qa.build_index(articles, index, embedder=fake_embedder)
+    return index
+
+
+# -- 2. an empty corpus ---------------------------------------------------------------------------
+
+def test_an_empty_folder_builds_an_empty_index_that_refuses(tmp_path, fake_embedder):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    summary = qa.build_index(empty, tmp_path / "index", embedder=fake_embedder)
+    assert (summary.files, summary.chunks, summary.skipped) == (0, 0, {})
+    engine = Engine.load(tmp_path / "index", embedder=fake_embedder)
+    assert engine.retrieve("anything at all?") == []
+    answer = engine.ask("anything at all?")
+    assert (answer.found, answer.citations, answer.passages) == (False, [], [])
+
+
+def test_every_file_skipped_is_an_empty_index_listing_them(tmp_path, fake_embedder):
+    folder = tmp_path / "a"
+    folder.mkdir()
+    (folder / "blank.txt").write_text("   \n")
+    (folder / "image.png").write_bytes(b"\x89PNG\x00")
+    summary = qa.build_index(folder, tmp_path / "index", embedder=fake_embedder)
+    assert summary.files == 0 and set(summary.skipped) == {"blank.txt", "image.png"}
+
+
+def test_update_after_deleting_every_article_drops_them(articles, built, fake_embedder):
+    for p in articles.iterdir():
+        p.unlink()
+    summary = qa.update_index(articles, built, embedder=fake_embedder)
+    assert (summary.files, summary.chunks, summary.removed) == (0, 0, 2)
+    assert Engine.load(built, embedder=fake_embedder).retrieve("White Helmets") == []
+
+
+# -- 4, 13. a damaged CURRENT ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("content", [b"gen-19990101T000000-deadbeef\n", b"../../etc\n", b"\xff\xfe",
+                                     b"gen-20200101T000000-00000000/../../other/gen-20200101T000000-00000000", b""])
+def test_a_damaged_current_is_one_line_and_a_rebuild_repairs_it(articles, built, fake_embedder, content):
+    (built / "CURRENT").write_bytes(content)
+    with pytest.raises(IndexCorruptError, match=r"^index .* is damaged \(CURRENT names .*\): rebuild it with `qa index build"):
+        Engine.load(built, embedder=fake_embedder)
+    qa.build_index(articles, built, embedder=fake_embedder)
+    assert Engine.load(built, embedder=fake_embedder).ask("Who founded the White Helmets?").question
+    gens = [p.name for p in built.iterdir() if p.name.startswith(("gen-", ".tmp-"))]
+    assert gens == [store.current(built).name]  # no orphan generation, no .tmp-CURRENT
+
+
+def test_current_deleted_then_build_repairs_it(articles, built, fake_embedder):
+    (built / "CURRENT").unlink()
+    with pytest.raises(IndexMissingError, match="build one"):
+        Engine.load(built, embedder=fake_embedder)
+    qa.build_index(articles, built, embedder=fake_embedder)  # once refused: "holds other files"
+    assert store.is_index(built)
+
+
+def test_current_may_not_name_a_folder_elsewhere(built, tmp_path, fake_embedder, articles):
+    other = tmp_path / "other"
+    qa.build_index(articles, other, embedder=fake_embedder)
+    target = store.current(other)
+    (built / "CURRENT").write_text(f"{store.current(built).name}/../../other/{target.name}\n")
+    with pytest.raises(IndexCorruptError):
+        store.current(built)
+    link = built / "gen-20200101T000000-0000abcd"
+    link.symlink_to(target)
+    (built / "CURRENT").write_text(link.name + "\n")
+    with pytest.raises(IndexCorruptError):
+        store.current(built)
+
+
+# -- 5. damaged files give one line, and a running engine keeps its generation -----------------------
+
+DAMAGE = {
+    "empty vectors": lambda g: (g / "vectors.npy").write_bytes(b""),
+    "manifest []": lambda g: (g / "manifest.json").write_text("[]"),
+    "manifest settings []": lambda g: (g / "manifest.json").write_text(json.dumps({"settings": [], "counts": {}, "files": {}})),
+    "chunk out of range": lambda g: (g / "chunks.jsonl").write_text(
+        (g / "chunks.jsonl").read_text().replace('"end": ', '"end": 9999999', 1)),
+    "vectors of another shape": lambda g: np.save(g / "vectors.npy", np.zeros((3, 384), np.float32)),
+    "faiss truncated": lambda g: (g / "dense.faiss").write_bytes((g / "dense.faiss").read_bytes()[:50]),
+    "bm25 gone": lambda g: [p.unlink() for p in (g / "bm25").iterdir()],
+    "documents not json": lambda g: (g / "documents.jsonl").write_text("{nope\n"),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_damage_is_one_line_naming_the_fix(built, fake_embedder, damage):
+    DAMAGE[damage](store.current(built))
+    with pytest.raises(QAError) as e:
+        Engine.load(built, embedder=fake_embedder)
+    assert "rebuild it" in str(e.value) and "\n" not in str(e.value)
+
+
+def test_a_running_engine_keeps_the_old_generation_and_does_not_retry_a_broken_one(articles, built, fake_embedder, monkeypatch):
+    engine = Engine.load(built, embedder=fake_embedder)
+    old = engine.snapshot.name
+    (articles / "new.txt").write_text("A new article about lighthouses. Keepers left.", encoding="utf-8")
+    qa.update_index(articles, built, embedder=fake_embedder)
+    (store.current(built) / "vectors.npy").write_bytes(b"")
+    loads = []
+    real = store.read
+    monkeypatch.setattr(store, "read", lambda folder: loads.append(1) or real(folder))
+    for _ in range(3):
+        answer = engine.ask("Who founded the White Helmets?")
+        assert answer.generation == old
+    assert len(loads) == 1  # tried once, remembered as broken
+
+
+# -- 9. filesystem errors ------------------------------------------------------------------------------
+
+def test_disk_full_mid_write_is_one_line_and_leaves_nothing_behind(articles, built, fake_embedder, monkeypatch):
+    live = store.current(built)
+    (articles / "new.txt").write_text("Something new. Two sentences.", encoding="utf-8")
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(np, "save", full)
+    with pytest.raises(QAError, match="No space left on device \\(the disk is full: free some space\\)"):
+        qa.update_index(articles, built, embedder=fake_embedder)
+    assert store.current(built) == live
+    assert sorted(p.name for p in built.iterdir() if p.name.startswith(("gen-", ".tmp-"))) == [live.name]
+
+
+def test_update_with_nothing_changed_writes_nothing(articles, built, fake_embedder, monkeypatch):
+    """On a read-only disk an update that has nothing to do succeeds: it takes no lock and writes nothing."""
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(os, "open", read_only)
+    monkeypatch.setattr(Path, "mkdir", read_only)
+    summary = qa.update_index(articles, built, embedder=fake_embedder)
+    assert summary.embedded == 0 and summary.unchanged == 2
+
+
+def test_a_read_only_index_folder_is_one_line(articles, built, fake_embedder, monkeypatch):
+    (articles / "new.txt").write_text("Something new. Two sentences.", encoding="utf-8")
+    real_open = os.open
+
+    def read_only(path, flags, *args):
+        if str(path).endswith(".lock"):
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(os, "open", read_only)
+    with pytest.raises(QAError, match=r"cannot write the index in .*: Read-only file system \(a read-only folder"):
+        qa.update_index(articles, built, embedder=fake_embedder)
+
+
+def test_an_index_folder_that_cannot_exist_is_one_line(articles, fake_embedder):
+    with pytest.raises(QAError, match="cannot write the index in /proc/qa-index"):
+        qa.build_index(articles, "/proc/qa-index", embedder=fake_embedder)
+
+
+# -- 10. any input through the API ------------------------------------------------------------------
+
+@pytest.mark.parametrize("question,history,message", [
+    (None, [], "the question must be text"),
+    (5, [], "the question must be text"),
+    ("Who \udcff?", 7, "history must be a list"),
+    ("Who?", "Who founded it?", "history must be a list"),
+])
+def test_questions_of_any_type_get_a_clear_error(built, fake_embedder, question, history, message):
+    engine = Engine.load(built, embedder=fake_embedder)
+    with pytest.raises(QAError, match=message):
+        engine.ask(question, history=history)
+
+
+def test_a_lone_surrogate_in_a_question_is_answered(built, fake_embedder):
+    answer = Engine.load(built, embedder=fake_embedder).ask("Who \udcff founded the White Helmets?")
+    assert answer.question == "Who \ufffd founded the White Helmets?"
+
+
+# -- 11. a sidecar edited while the article is unchanged ---------------------------------------------
+
+def test_update_notices_an_edited_sidecar(articles, built, fake_embedder):
+    (articles / (SEED_A + ".meta.json")).write_text(json.dumps({"source": "RT", "title": "A title"}), encoding="utf-8")
+    again = FakeEmbedder()
+    qa.update_index(articles, built, embedder=again)
+    assert again.calls == []  # the text did not change: nothing is embedded
+    info = qa.index_info(built)
+    assert {f.path: f.source for f in info.files}[SEED_A] == "RT"
+    answer = Engine.load(built, embedder=fake_embedder).ask("Who founded the White Helmets?", sources=["rt"])
+    assert all(c.source == "RT" for c in answer.citations)
+
+
+# -- 12. symlinks planted in the index folder -------------------------------------------------------
+
+@pytest.mark.parametrize("name", [".lock", ".tmp-CURRENT"])
+def test_a_build_never_writes_through_a_planted_symlink(articles, built, tmp_path, fake_embedder, name):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    (built / name).unlink(missing_ok=True)
+    (built / name).symlink_to(victim)
+    try:
+        qa.build_index(articles, built, embedder=fake_embedder)
+    except QAError as e:
+        assert "symlink" in str(e)
+    assert victim.read_text() == "precious"
+
+
+# -- 17. the page shows quotes from the generation that answered -------------------------------------
+
+def test_documents_are_served_only_from_the_generation_that_answered(articles, built, fake_embedder):
+    engine = Engine.load(built, embedder=fake_embedder)
+    answer = engine.ask("Which governorate are the White Helmets being evacuated from?")
+    c = answer.citations[0] if answer.citations else answer.passages[0]
+    assert engine.document(c.path, answer.generation) is not None
+    path = articles / SEED_B
+    path.write_text("Completely different text now. " + path.read_text(encoding="utf-8"), encoding="utf-8")
+    qa.update_index(articles, built, embedder=fake_embedder)
+    assert engine.document(c.path, answer.generation) is None  # a newer generation: not the text that was quoted
+
+
+# -- 18. one model, many threads -------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_concurrent_encodes_on_the_shared_model(real_embedder):
+    texts = [f"Sentence number {i} about lighthouses and keepers." for i in range(64)]
+    expected = real_embedder.encode(texts)
+    errors, results = [], []
+
+    def work():
+        try:
+            results.append(real_embedder.encode(texts))
+        except Exception as e:  # noqa: BLE001 - every failure is collected
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(results) == 8
+    assert all(np.allclose(r, expected, atol=1e-5) for r in results)
