@@ -41,15 +41,18 @@ def _windows(starts: np.ndarray, s: int, e: int, size: int, overlap: int) -> np.
 
     Vectorised: a 20 MB line of one-token words has ~20M cut points, never a Python int each.
     """
-    lo, hi = np.searchsorted(starts, s), np.searchsorted(starts, e)
-    inner = starts[lo:hi]
-    cuts = np.unique(np.concatenate(([s], inner[(inner > s) & (inner < e)])))  # character cut points
-    n, step = len(cuts), max(1, size - overlap)
+    # The cut points are s, then every distinct token start inside (s, e): a view of ``starts``,
+    # copied only where a token starts inside a character (two tokens, one offset).
+    inner = starts[np.searchsorted(starts, s, side="right"):np.searchsorted(starts, e, side="left")]
+    if len(inner) > 1 and not (inner[1:] > inner[:-1]).all():
+        inner = np.unique(inner)
+    n, step = len(inner) + 1, max(1, size - overlap)
     last = max(0, -(-(n - size) // step))  # the first window that reaches the end
     i = np.arange(last + 1, dtype=np.int64) * step
     j = np.minimum(i + size, n)
-    ends = np.where(j < n, cuts[np.minimum(j, n - 1)], e)
-    return np.stack([cuts[i], ends], axis=1)
+    firsts = np.where(i == 0, s, inner[np.maximum(i - 1, 0)] if len(inner) else s)
+    ends = np.where(j < n, inner[np.minimum(j, n - 1) - 1] if len(inner) else e, e)
+    return np.stack([firsts, ends], axis=1).astype(np.int64)
 
 
 def _pack(counts: list[int], size: int, overlap: int) -> list[tuple[int, int]]:

@@ -78,8 +78,8 @@ def token_starts(text: str) -> np.ndarray:
         byte_starts = np.concatenate(([0], np.cumsum(lengths[tokens])[:-1])) if len(tokens) else tokens
         raw = np.frombuffer(piece.encode("utf-8", "surrogatepass"), dtype=np.uint8)
         char_of_byte = np.cumsum((raw & 0xC0) != 0x80) - 1
-        out.append(char_of_byte[byte_starts] + start)
-    return np.concatenate(out)
+        out.append((char_of_byte[byte_starts] + start).astype(np.int32 if len(text) < 2**31 else np.int64))
+    return np.concatenate(out).astype(np.int64)
 
 
 _WORDPIECE_BATCH = 256
