@@ -18,12 +18,23 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="The web chat over the article index: answers with exact, attributed citations.")
     p.add_argument("--index", default=str(defaults.index_dir), help=f"index folder (default: {defaults.index_dir})")
     p.add_argument("--articles", default=str(defaults.articles_dir),
-                   help=f"articles to index on first start when the index is missing (default: {defaults.articles_dir})")
+                   help=f"the article folder: indexed on first start when the index is missing; articles added "
+                        f"in the page are saved here (default: {defaults.articles_dir})")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
     args = p.parse_args(argv)
 
+    import logging
+
     import qa
+
+    # Our one-line notes (a rejected question, articles added) on stderr; other libraries stay quiet.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s", "%H:%M:%S"))
+    logger = logging.getLogger("qa")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
 
     try:
         built = qa.ensure_index(args.articles, args.index, progress=True)
@@ -40,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     from qa.web import launch
 
     print(f"Open http://{args.host}:{args.port} in a browser (Ctrl+C stops).", file=sys.stderr)
-    launch(engine, host=args.host, port=args.port)
+    launch(engine, articles=args.articles, host=args.host, port=args.port)
     return 0
 
 
