@@ -148,7 +148,7 @@ def sources_html(k: int, answer: Answer) -> str:
         summary = f"Related reading, not an answer ({len(items)})"
         cls = "qa-srcs qa-related"
     cards = "".join(_card(k, s) for s in items)
-    return f'<details class="{cls}"><summary>{summary}</summary><ol>{cards}</ol></details>'
+    return f'<details class="{cls}" data-turn="{k}"><summary>{summary}</summary><ol>{cards}</ol></details>'
 
 
 def turn_html(k: int, turn: Turn, *, inline: str = "") -> str:

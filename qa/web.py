@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
-from gradio.data_classes import FileData, ListFiles
 from gradio.utils import get_upload_folder
 
 from qa import chatview, uploads
@@ -34,17 +33,21 @@ def _asset(name: str) -> str:
     return (STATIC / name).read_text(encoding="utf-8")
 
 
-class ArticleFiles(gr.File):
-    """Gradio's file picker, handing over each upload's client-given name with its temporary path,
-    so a name is checked (and refused when it holds a path) rather than silently cut by Gradio."""
-
-    is_template = True  # shown in the browser as Gradio's File component
-
-    def preprocess(self, payload: ListFiles | FileData | None) -> list[tuple[str, Path]]:  # type: ignore[override]
-        if payload is None:
-            return []
-        files = payload.root if isinstance(payload, ListFiles) else [payload]
-        return [(f.orig_name or Path(f.path).name, Path(f.path)) for f in files]
+def uploaded(payload: Any) -> list[tuple[str, Path]]:
+    """Each upload's client-given name with its temporary path, from the file picker's raw value (the
+    event runs with preprocess=False, so a name is checked, and refused when it holds a path, rather
+    than silently cut by Gradio). Gradio has already checked every path is one of its uploads; a path
+    outside its upload folder is dropped all the same."""
+    rows = payload if isinstance(payload, list) else [payload] if payload else []
+    root = Path(get_upload_folder()).resolve()
+    out = []
+    for row in rows:
+        if isinstance(row, dict) and isinstance(row.get("path"), str):
+            path = Path(row["path"]).resolve()
+            if path.is_relative_to(root):
+                name = row.get("orig_name")
+                out.append((name if isinstance(name, str) and name else path.name, path))
+    return out
 
 
 class Guard:
@@ -180,9 +183,9 @@ def build(engine: Engine, *, articles: str | Path | None = None) -> gr.Blocks:
             log.info("rejected question: %s", e)
             raise gr.Error(str(e), print_exception=False) from None
 
-    def added(files: list[tuple[str, Path]], text: str, title: str, outlet: str, date: str,
+    def added(picked: Any, text: str, title: str, outlet: str, date: str,
               progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[Any, ...]:
-        files = files or []
+        files = uploaded(picked)
         try:
             intake = uploads.save_files(files, articles) if files else uploads.Intake()
             if (text or "").strip():
@@ -226,7 +229,7 @@ def build(engine: Engine, *, articles: str | Path | None = None) -> gr.Blocks:
                 chat = gr.HTML(chatview.empty_html(), elem_id="qa-chat", js_on_load=_asset("chat.js"))
                 with gr.Column(elem_id="qa-compose"):
                     with gr.Row(equal_height=True):
-                        box = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False, lines=1,
+                        box = gr.Textbox(placeholder="Ask a question…", show_label=False, lines=1,
                                          max_lines=6, elem_id="qa-question", container=False, scale=5, autofocus=False)
                         send = gr.Button("Ask", variant="primary", elem_id="qa-ask", scale=0, min_width=64)
                     gr.HTML(count_html(engine.settings.max_question_chars), js_on_load=None)
@@ -235,8 +238,8 @@ def build(engine: Engine, *, articles: str | Path | None = None) -> gr.Blocks:
                         gr.Markdown(f"`.txt`, `.md` or `.html` files, up to {uploads.MAX_FILES} at once, "
                                     f"{uploads.MAX_BYTES // 2**20} MB each. They are saved into the article "
                                     "folder and the index is updated.")
-                        upload = ArticleFiles(file_count="multiple", label="Article files", elem_id="qa-upload",
-                                              height=140)
+                        upload = gr.File(file_count="multiple", label="Article files", elem_id="qa-upload",
+                                         height=140)
                         with gr.Accordion("Or paste an article", open=False, elem_id="qa-paste"):
                             p_title = gr.Textbox(label="Title", elem_id="qa-p-title")
                             with gr.Row():
@@ -263,7 +266,7 @@ def build(engine: Engine, *, articles: str | Path | None = None) -> gr.Blocks:
         if articles is not None:
             add.click(added, [upload, p_text, p_title, p_outlet, p_date],
                       [add_status, upload, head, outlets, p_text, p_title, p_outlet, p_date],
-                      api_visibility="private", concurrency_limit=1)
+                      api_visibility="private", concurrency_limit=1, preprocess=False)
         gr.api(ask_api, api_name="ask")
     return demo
 

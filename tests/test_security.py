@@ -62,8 +62,32 @@ def test_no_host_file_is_served(evil_app, route):
 
 
 def test_uploads_are_capped(evil_app):
-    r = httpx.post(evil_app + "/gradio_api/upload", files={"files": ("a.txt", b"x" * 5000)}, timeout=10)
-    assert r.status_code in (400, 413, 422)
+    from qa.uploads import MAX_BYTES
+
+    r = httpx.post(evil_app + "/gradio_api/upload", files={"files": ("a.txt", b"x" * (MAX_BYTES + 1))}, timeout=30)
+    assert r.status_code == 413
+
+
+def test_an_oversized_upload_request_is_refused_before_it_is_read(evil_app):
+    """A request claiming more than the caps allow is answered 413 at once, its body never read."""
+    import socket
+
+    host, port = evil_app.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        s.sendall(b"POST /gradio_api/upload HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+                  b"Content-Length: 999999999999\r\n\r\n")
+        answer = s.recv(4096).decode("latin-1")
+    assert answer.startswith("HTTP/1.1 413") and "Upload refused: at most 50 files" in answer
+
+
+def test_an_uploaded_file_is_never_served_back(evil_app):
+    r = httpx.post(evil_app + "/gradio_api/upload", files={"files": ("note.txt", b"secret upload")}, timeout=30)
+    assert r.status_code == 200
+    (stored,) = r.json()
+    assert Path(stored).read_bytes() == b"secret upload"  # it was stored (until processed or expired) ...
+    for route in (f"/gradio_api/file={stored}", f"/gradio_api/file/{stored}", f"/file={stored}"):
+        got = httpx.get(evil_app + route, timeout=10)  # ... but no route gives it back
+        assert got.status_code == 404 and "secret upload" not in got.text, route
 
 
 @pytest.mark.browser
@@ -77,15 +101,28 @@ def test_article_markup_renders_inert_in_chromium(evil_app, browser):
     page.wait_for_selector("#qa-question textarea", timeout=30_000)
     page.fill("#qa-question textarea", "When did the harbour authority say the lighthouse closed?")
     page.click("#qa-ask")
-    page.wait_for_selector("#qa-sources mark.qa-quote", timeout=30_000)
-    page.locator("#qa-pick label").first.click()
-    page.wait_for_selector("#qa-mark", timeout=10_000)
+    page.wait_for_selector("#qa-chat .qa-reply", timeout=30_000)
+    page.locator("#qa-chat button.qa-ref").first.click()
+    page.wait_for_selector("#qa-viewer mark.qa-quote", timeout=10_000)
     page.wait_for_timeout(800)
     page.screenshot(path=str(Path(__file__).parent / "artifacts" / "4-inert-markup.png"), full_page=True)
     body = page.inner_text("body")
-    assert "<script>window.__pwned = 1; alert('x')</script>" in body  # shown as text
+    assert "<script>window.__pwned = 1; alert('x')</script>" in page.inner_text("#qa-viewer")  # shown as text
+    assert "<script>window.__pwned = 1; alert('x')</script>" in page.inner_text("#qa-chat")  # in the reply too
     assert page.evaluate("window.__pwned === undefined")
     assert dialogs == []
     assert page.locator("img[src*='127.0.0.2'], img[src*='evil'], a[href^='javascript']").count() == 0
     assert not any("127.0.0.2" in u for u in requests)
     page.close()
+
+
+def test_the_add_articles_handler_takes_only_gradio_uploads():
+    """Whatever path a crafted request names, only files inside Gradio's upload folder are taken."""
+    from gradio.utils import get_upload_folder
+
+    from qa.web import uploaded
+
+    inside = Path(get_upload_folder()) / "abc" / "a.txt"
+    assert uploaded([{"path": "/etc/passwd", "orig_name": "a.txt"}, {"path": str(ARTICLES / "x.txt")},
+                     {"path": str(inside) + "/../../../../etc/passwd"}, "junk", None]) == []
+    assert uploaded([{"path": str(inside), "orig_name": "../up.txt"}]) == [("../up.txt", inside.resolve())]

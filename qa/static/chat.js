@@ -32,6 +32,13 @@ element.addEventListener('click', (ev) => {
   }
 });
 
+// Sources a person unfolded stay unfolded when the chat is drawn again (on a desktop all are).
+const unfolded = new Set();
+element.addEventListener('toggle', (ev) => {
+  const d = ev.target;
+  if (d.matches && d.matches('details.qa-srcs')) d.open ? unfolded.add(d.dataset.turn) : unfolded.delete(d.dataset.turn);
+}, true);
+
 function centre(box, mark) {  // the quote a third of the way down its scrolling box
   if (box && mark) box.scrollTop = Math.max(0, mark.offsetTop - box.clientHeight / 3);
 }
@@ -49,7 +56,8 @@ watch('value', () => {
   const box = document.querySelector('#qa-question textarea');
   if (count && box && window.qaCount) window.qaCount(box);
   if (!log) return;
-  if (!narrow()) element.querySelectorAll('details.qa-srcs').forEach((d) => { d.open = true; });
+  if (log.classList.contains('qa-empty')) unfolded.clear();
+  element.querySelectorAll('details.qa-srcs').forEach((d) => { d.open = !narrow() || unfolded.has(d.dataset.turn); });
   const focus = log.dataset.focus || '';
   requestAnimationFrame(() => {
     if (focus.startsWith('turn-')) {
