@@ -404,6 +404,11 @@ def test_add_articles_from_the_page(page, site):
         open_sources(page, turn)
         assert turn.locator(".qa-card .qa-name").first.inner_text() == "Harbour Gazette · Zorblan ferry resumes · 3 March 2020"
         shot(page, "13-pasted-answer")
+        # The new outlet is offered as a filter.
+        tap(page, "#qa-filters >> text=Filters:")
+        page.click("#qa-outlets input")
+        assert "Harbour Gazette" in page.locator("ul[role='listbox']").all_inner_texts()[0]
+        page.keyboard.press("Escape")
 
 
 def test_render_time_after_the_answer_is_computed():
