@@ -153,7 +153,7 @@ def sources_html(k: int, answer: Answer) -> str:
 
 def turn_html(k: int, turn: Turn, *, inline: str = "") -> str:
     parts = [f'<div class="qa-turn" id="qa-turn-{k}" data-turn="{k}">',
-             f'<div class="qa-user"><div class="qa-bubble">{_e(snippet(turn.question, 600))}</div></div>',
+             f'<div class="qa-user"><div class="qa-bubble">{_e(snippet(turn.question, 160 if turn.error else 600))}</div></div>',
              '<div class="qa-bot">']
     if turn.error is not None:
         parts.append(f'<div class="qa-error" role="alert">⚠ {_e(turn.error)}</div>')
