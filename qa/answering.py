@@ -1,44 +1,57 @@
 """Extractive answers: the best sentences of the best passages, quoted verbatim and attributed.
 
-Each candidate sentence is scored by its cosine with the question, the share of the question's
-(IDF-weighted) terms it contains, and its passage's fused score. The best one is cited first;
-the best sentence of each other article that scores close to it is cited too, so that where the
-articles differ, each is heard. When the best evidence is weak the answer is a refusal.
+Each candidate sentence of the best passages gets features (cosine with the question, the share
+of the question's IDF-weighted terms it holds, its passage's fused score and rank, and whether it
+holds an expression of the type the question asks for: a number, a sum, a date, a name …); a
+linear score of them ranks the sentences. The best is cited first; the best sentence of each other
+article that scores close to it is cited too, so that where the articles differ, each is heard.
+Inside each quote the answer phrase is singled out where the question's type allows. A logistic
+model of the best sentence's features decides whether the articles answer at all.
+
+The weights come from bench/answer_study.py (fitted on the dev sets' features; see docs/answers.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 
+from qa import questions
 from qa.lexical import tokenize
 from qa.results import Answer, Citation
 from qa.retrieval import Retrieval
 from qa.snapshot import Snapshot
 
-TOP_PASSAGES = 6
+TOP_PASSAGES = 8
 MAX_CITATIONS = 3
 RELATED_PASSAGES = 10
+# The features of a candidate sentence, in this order.
+FEATURES = ("dense", "cover", "passage", "rank", "typed", "untyped", "missing")
+# Types whose answer is a short expression that can be found in a sentence.
+SPECIFIC = {questions.NUMBER, questions.MONEY, questions.PERCENT, questions.DATE, questions.PERSON, questions.ORG,
+            questions.PLACE, questions.NAME}
 
 
 @dataclass(frozen=True, slots=True)
 class AnswerParams:
-    """The weights and thresholds of answer selection (measured with bench/answer_study.py)."""
+    """The weights and thresholds of answer selection (bench/answer_study.py)."""
 
-    # Weights of a sentence's score: cosine with the question, question-term coverage, passage score.
-    w_dense: float = 0.50
-    w_cover: float = 0.45
-    w_passage: float = 0.05
+    # A sentence's score: these weights times FEATURES.
+    # "missing" is the same for every sentence of a question: it only informs the refusal.
+    weights: tuple[float, ...] = (0.50, 0.45, 0.05, 0.0, 0.05, 0.0, 0.0)
     # An adjacent sentence of the same paragraph joins the quote when it scores at least this share
     # of the sentence it adjoins (COVID-QA dev answer@1: 0.583 for one sentence, 0.609 with this).
     neighbour_ratio: float = 0.80
     # Another article is cited when its best sentence scores at least this share of the best.
     other_source_ratio: float = 0.70
-    # Refusal: the best sentence must be close enough in meaning, or share enough of the question's terms.
-    min_dense: float = 0.50
-    min_cover: float = 0.55
-    min_evidence: float = 0.42
+    # Refusal: P(answerable) = logistic(bias + coef · (FEATURES of the best sentence, its score)).
+    # Fitted by bench/answer_study.py on seed_dev, COVID-QA dev and bench/unanswerable_*.jsonl
+    # (docs/answers.md has the curve); the threshold trades false refusals for refusals.
+    refusal_coef: tuple[float, ...] = (3.4037, 3.7246, -0.0521, -0.5656, -0.9168, -0.1863, -0.9824, 1.8873)
+    refusal_bias: float = -1.9487
+    refusal_threshold: float = 0.80
 
 
 DEFAULT = AnswerParams()
@@ -51,10 +64,16 @@ class Candidate:
     chunk: int
     start: int
     end: int
-    dense: float
-    cover: float
-    passage: float
+    features: tuple[float, ...]
     score: float
+
+    @property
+    def dense(self) -> float:
+        return self.features[0]
+
+    @property
+    def cover(self) -> float:
+        return self.features[1]
 
 
 def human_date(iso: str | None) -> str | None:
@@ -82,7 +101,8 @@ def _display(quote: str) -> str:
     return re.sub(r"\s*[\r\n]+\s*", " ", quote)
 
 
-def candidates(snap: Snapshot, found: Retrieval, params: AnswerParams = DEFAULT) -> list[Candidate]:
+def candidates(snap: Snapshot, found: Retrieval, kind: str = questions.DESCRIPTION,
+               params: AnswerParams = DEFAULT) -> list[Candidate]:
     """Every sentence of the top passages, scored, best first; a sentence shared by two
     overlapping passages appears once."""
     order = found.order[:TOP_PASSAGES]
@@ -93,8 +113,10 @@ def candidates(snap: Snapshot, found: Retrieval, params: AnswerParams = DEFAULT)
     idf = snap.lexical.idf(query.terms)
     weight = {t: idf[t] * w for t, w in zip(query.terms, query.weights)}
     total = sum(weight.values()) or 1.0
+    asked = set(query.terms)
+    missing = _missing(snap, found)
     seen: dict[tuple[str, int, int], Candidate] = {}
-    for ci in order:
+    for rank, ci in enumerate(order):
         chunk = snap.chunks[ci]
         text = snap.documents[chunk.path].text
         previous: set[str] = set()
@@ -105,14 +127,54 @@ def candidates(snap: Snapshot, found: Retrieval, params: AnswerParams = DEFAULT)
             # sentence that names the group.
             cover = sum(v if t in terms else 0.5 * v if t in previous else 0.0 for t, v in weight.items()) / total
             previous = terms
-            dense = float(sims[row]) if sims.size else 0.0
-            passage = float(fused[ci]) / top
-            c = Candidate(int(ci), s, e, dense, cover, passage,
-                          params.w_dense * dense + params.w_cover * cover + params.w_passage * passage)
+            typed = 0.0
+            if kind in SPECIFIC:
+                typed = float(any(_new_to(text, x.start, x.end, asked) for x in questions.expressions(text, s, e, kind)))
+            features = (float(sims[row]) if sims.size else 0.0, cover, float(fused[ci]) / top, 1.0 / (1 + rank),
+                        typed, float(kind in SPECIFIC and not typed), missing)
+            c = Candidate(int(ci), s, e, features, sum(w * f for w, f in zip(params.weights, features)))
             key = (chunk.path, s, e)
             if key not in seen or seen[key].score < c.score:
                 seen[key] = c
     return sorted(seen.values(), key=lambda c: -c.score)
+
+
+_NAMED = re.compile(r"(?<=\s)[A-Z][\w’'-]*|\b\d{2,}\b")
+
+
+def _missing(snap: Snapshot, found: Retrieval) -> float:
+    """The share of the names and numbers the question itself uses (capitalised words past its
+    first, figures) that none of the top passages nor their titles holds: a question about someone
+    or something the articles never name is not answered by them, however close the rest comes."""
+    named = {t for m in _NAMED.finditer(found.query.texts[0]) for t in tokenize(m.group())}
+    if not named:
+        return 0.0
+    held: set[str] = set()
+    for ci in found.order[:TOP_PASSAGES]:
+        chunk = snap.chunks[ci]
+        held.update(tokenize(f"{snap.documents[chunk.path].title or ''} {chunk.text}"))
+    return len(named - held) / len(named)
+
+
+def _new_to(text: str, start: int, end: int, asked: set[str]) -> bool:
+    """Whether an expression says something the question does not already say."""
+    words = tokenize(text[start:end])
+    return not words or any(w not in asked for w in words)
+
+
+def answer_phrase(text: str, start: int, end: int, kind: str, asked: set[str]) -> tuple[int, int] | None:
+    """The span inside ``text[start:end]`` that answers a question of ``kind``: the expression of
+    that type nearest the question's own words, or None where no phrase can be singled out."""
+    found = [x for x in questions.expressions(text, start, end, kind) if _new_to(text, x.start, x.end, asked)]
+    if not found:
+        return None
+    anchors = [m.start() + start for m in re.finditer(r"\w+", text[start:end])
+               if tokenize(m.group()) and tokenize(m.group())[0] in asked]
+    if not anchors:
+        best = found[0]
+    else:
+        best = min(found, key=lambda x: min(abs(a - x.start) if a < x.start else abs(a - x.end) for a in anchors))
+    return best.start, best.end
 
 
 def extend(snap: Snapshot, c: Candidate, scores: dict[tuple[str, int, int], float],
@@ -132,14 +194,22 @@ def extend(snap: Snapshot, c: Candidate, scores: dict[tuple[str, int, int], floa
     return start, end
 
 
+def answerable(c: Candidate, params: AnswerParams = DEFAULT) -> float:
+    """P(the articles answer), from the best sentence's features and score (a logistic model)."""
+    z = params.refusal_bias + sum(w * f for w, f in zip(params.refusal_coef, (*c.features, c.score)))
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
 def is_evidence(c: Candidate, params: AnswerParams = DEFAULT) -> bool:
-    """Strong enough to answer: close in meaning or sharing most of the question's terms, and not weak overall."""
-    return (c.dense >= params.min_dense or c.cover >= params.min_cover) and c.score >= params.min_evidence
+    """Strong enough to answer."""
+    return answerable(c, params) >= params.refusal_threshold
 
 
-def answer(snap: Snapshot, question: str, found: Retrieval, *, params: AnswerParams = DEFAULT) -> Answer:
+def answer(snap: Snapshot, question: str, found: Retrieval, *, kind: str | None = None,
+           params: AnswerParams = DEFAULT) -> Answer:
     """The reply to ``question`` from what retrieval ``found``: quotes, or a refusal with related reading."""
-    cands = candidates(snap, found, params)
+    kind = kind or questions.answer_type(question)
+    cands = candidates(snap, found, kind, params)
     passages = found.passages(snap, RELATED_PASSAGES)
     if not cands or not is_evidence(cands[0], params):
         return Answer(question, REFUSAL + (" The closest passages are listed as related reading, not as an answer."
@@ -155,13 +225,39 @@ def answer(snap: Snapshot, question: str, found: Retrieval, *, params: AnswerPar
             chosen.append(c)
             paths.add(path)
     scores = {(snap.chunks[x.chunk].path, x.start, x.end): x.score for x in cands}
+    asked = set(found.query.terms)
     citations = []
-    parts = []
-    for n, c in enumerate(chosen, 1):
+    for c in chosen:
         path = snap.chunks[c.chunk].path
         doc = snap.documents[path]
         start, end = extend(snap, c, scores, params)
-        quote = doc.text[start:end]
-        citations.append(Citation(path, start, end, quote, doc.title, doc.source, doc.date))
-        parts.append(f"{attribution(doc.source, doc.date, doc.title, path)}, “{_display(quote)}” [{n}]")
-    return Answer(question, "\n\n".join(parts), True, citations, passages, generation=snap.name)
+        phrase = answer_phrase(doc.text, start, end, kind, asked) if kind in SPECIFIC else None
+        citations.append(Citation(path, start, end, doc.text[start:end], doc.title, doc.source, doc.date,
+                                  *(phrase or (None, None))))
+    return Answer(question, reply(citations), True, citations, passages, generation=snap.name)
+
+
+def reply(citations: list[Citation], first: int = 1) -> str:
+    """The reply's text: each quote attributed, with its marker, numbered from ``first``."""
+    return "\n\n".join(f"{attribution(c.source, c.date, c.title, c.path)}, “{_display(c.quote)}” [{n}]"
+                        for n, c in enumerate(citations, first))
+
+
+def combine(question: str, interpreted: str, parts: list[tuple[str, Answer]], generation: str) -> Answer:
+    """One reply to a multi-part question: each part answered in turn, with its own quotes and
+    markers; a part the articles do not answer is said to be unanswered."""
+    citations: list[Citation] = []
+    passages = []
+    texts = []
+    for part, a in parts:
+        if a.found:
+            texts.append(f"{part}\n{reply(a.citations, len(citations) + 1)}")
+            citations += a.citations
+        else:
+            texts.append(f"{part}\nThe articles do not answer this part.")
+        passages += [p for p in a.passages if p not in passages]
+    found = bool(citations)
+    text = "\n\n".join(texts) if found else REFUSAL + (
+        " The closest passages are listed as related reading, not as an answer." if passages else "")
+    return Answer(question, text, found, citations, passages[:RELATED_PASSAGES], interpreted=interpreted,
+                  generation=generation)

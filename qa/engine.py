@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import OrderedDict
+from dataclasses import replace
 from pathlib import Path
 
-from qa import answering, retrieval, store
+from qa import answering, questions, retrieval, store
 from qa.documents import Document
 from qa.embedding import Embedder, load_embedder
 from qa.errors import BadInputError, QAError
+from qa.lexical import tokenize
 from qa.results import Answer, IndexInfo, Passage
 from qa.settings import Settings
 from qa.snapshot import Snapshot
@@ -47,6 +50,9 @@ class Engine:
         self._snapshot = snapshot
         self._failed: str | None = None  # the last generation that would not load
         self._reload_lock = threading.Lock()
+        # Whether an earlier question is answered, per generation: follow-ups ask it again and again.
+        self._answered_cache: OrderedDict[tuple[str, str, retrieval.Filters], bool] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     @classmethod
     def load(cls, index: str | Path, *, settings: Settings | None = None, embedder: Embedder | None = None) -> "Engine":
@@ -91,28 +97,69 @@ class Engine:
                  sources: list[str] | None = None, since: str | None = None, until: str | None = None) -> list[Passage]:
         """The ``k`` best passages for ``question``, best first."""
         snap = self.snapshot
-        return self._search(snap, question, history, sources, since, until).passages(snap, k)
+        question, earlier, filters = self._inputs(question, history, sources, since, until)
+        context = self._context(snap, question, earlier, filters)
+        return self._retrieve(snap, question, context, filters).passages(snap, k)
 
     def ask(self, question: str, history: list[str] | None = None, *, sources: list[str] | None = None,
             since: str | None = None, until: str | None = None) -> Answer:
-        """An extractive answer with exact citations, or ``found=False`` when the articles do not answer."""
+        """An extractive answer with exact citations, or ``found=False`` when the articles do not answer.
+
+        Earlier questions are used only when this one leans on one (a pronoun, "And …", too few words
+        of its own), and then only the latest one the articles answer. A multi-part question ("How
+        many … and where to?") is answered part by part.
+        """
         snap = self.snapshot
-        found = self._search(snap, question, history, sources, since, until)
-        return answering.answer(snap, self.clean_question(question), found)
+        question, earlier, filters = self._inputs(question, history, sources, since, until)
+        context = self._context(snap, question, earlier, filters)
+        interpreted = questions.interpret(question, context)
+        pieces = questions.parts(question)
+        if len(pieces) == 1:
+            found = self._retrieve(snap, question, context, filters)
+            return replace(answering.answer(snap, question, found), interpreted=interpreted)
+        answers = [(p, answering.answer(snap, p, self._retrieve(snap, p, context, filters))) for p in pieces]
+        return answering.combine(question, interpreted, answers, snap.name)
 
     def clean_question(self, question: object) -> str:
         return clean_question(question, limit=self.settings.max_question_chars)
 
     # -- internals --------------------------------------------------------------------------
 
-    def _search(self, snap: Snapshot, question: object, history: object, sources: object, since: object,
-                until: object) -> retrieval.Retrieval:
+    def _inputs(self, question: object, history: object, sources: object, since: object,
+                until: object) -> tuple[str, list[str], retrieval.Filters]:
         question = self.clean_question(question)
         if history is None:
             history = []
         if not isinstance(history, (list, tuple)):
             raise BadInputError("history must be a list of the earlier questions, oldest first")
         earlier = [self.clean_question(h) for h in history if isinstance(h, str) and h.strip()]
-        filters = retrieval.Filters.make(sources, since, until)
-        return retrieval.search(snap, self.embedder, question, earlier, turns=self.settings.history_turns,
+        return question, earlier[-self.settings.history_turns:] if self.settings.history_turns else [], \
+            retrieval.Filters.make(sources, since, until)
+
+    def _retrieve(self, snap: Snapshot, question: str, context: str | None,
+                  filters: retrieval.Filters) -> retrieval.Retrieval:
+        return retrieval.search(snap, self.embedder, question, [context] if context else [], turns=1,
                                 candidates=self.settings.candidates, filters=filters)
+
+    def _context(self, snap: Snapshot, question: str, earlier: list[str], filters: retrieval.Filters) -> str | None:
+        """The earlier question this one leans on: the latest that the articles answer, or None when
+        the question stands alone. A refused or unrelated earlier question is never used."""
+        if not earlier or not questions.needs_context(question, len(set(tokenize(question)))):
+            return None
+        for q in reversed(earlier):
+            if self._answered(snap, q, filters):
+                return q
+        return None
+
+    def _answered(self, snap: Snapshot, question: str, filters: retrieval.Filters) -> bool:
+        key = (snap.name, question, filters)
+        with self._cache_lock:
+            if key in self._answered_cache:
+                self._answered_cache.move_to_end(key)
+                return self._answered_cache[key]
+        found = answering.answer(snap, question, self._retrieve(snap, question, None, filters)).found
+        with self._cache_lock:
+            self._answered_cache[key] = found
+            while len(self._answered_cache) > 512:
+                self._answered_cache.popitem(last=False)
+        return found

@@ -43,6 +43,13 @@ def unit_texts(docs: dict[str, documents.Document], chunks: list[Chunk]) -> list
     return [docs[c.path].text[s:e] for c in chunks for s, e in c.sentences]
 
 
+def lexical_texts(docs: dict[str, documents.Document], chunks: list[Chunk]) -> list[str]:
+    """What BM25 indexes for each chunk: its article's title, then its text. A news title names the
+    story's subject, which the chunk's sentences often leave implicit (COVID-QA dev hit@5 0.843 →
+    0.859 with titles; bench/fusion_study.py)."""
+    return [f"{docs[c.path].title or ''}\n{c.text}" for c in chunks]
+
+
 def _chunk_all(docs: list[documents.Document], settings: Settings) -> dict[str, list[Chunk]]:
     return {
         d.path: chunk_document(
@@ -150,7 +157,7 @@ def _run(
         if todo:
             cache.update(_embed(embedder, todo, progress=progress))
         vectors = np.stack([cache[t] for t in units]) if units else np.zeros((0, embedder.dim), np.float32)
-        lexical = Lexical.build([c.text for c in ordered])
+        lexical = Lexical.build(lexical_texts({d.path: d for d in docs}, ordered))
         dense_bytes = dense.to_bytes(dense.build(vectors))
         seconds = time.perf_counter() - t0
         manifest = _manifest(settings, embedder, articles, docs, chunks, scan.skipped, seconds)

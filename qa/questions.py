@@ -50,7 +50,8 @@ _TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
     (ORG, re.compile(r"\b(which|what)\s+(\w+\s+)?(" + _ORG_WORDS + r")\b", _I)),
     (PERSON, re.compile(r"^\s*(and\s+)?(who|whom|whose)\b|\b(which|what)\s+(\w+\s+)?(" + _PERSON_WORDS + r")\b|"
                         r"\bby\s+whom\b|\bby\s+who\b|\bwho\b", _I)),
-    (NAME, re.compile(r"\b(which|what)\s+(\w+\s+)?(\w+)\b.*\?$", _I)),
+    (NAME, re.compile(r"\bwhich\s+(?!(is|are|was|were|of)\b)\w+|\bwhat\s+(?!(is|are|was|were|does|do|did|has|have|had|"
+                      r"can|could|will|would|should|happened|happens|about|if)\b)[a-z]+\s+(is|are|was|were|did|does|do|has|have)\b", _I)),
     (YESNO, re.compile(r"^\s*(and\s+)?(is|are|was|were|did|does|do|has|have|had|can|could|will|would|should|may|might)\b", _I)),
 ]
 
@@ -66,7 +67,7 @@ def answer_type(question: str) -> str:
 
 # -- multi-part questions --------------------------------------------------------------------------
 
-_WH = r"(who|whom|whose|what|which|when|where|why|how)"
+_WH = r"(?:who|whom|whose|what|which|when|where|why|how)"
 _SPLIT = re.compile(r"\s*(?:,\s*and|\band|;|,)\s+(?=" + _WH + r"\b)", _I)
 
 
@@ -93,8 +94,8 @@ def parts(question: str) -> list[str]:
 def _subject(question: str) -> str:
     """What a question is about, after its question word and verb: "How many White Helmets were
     evacuated" → "White Helmets were evacuated"."""
-    m = re.match(r"(how\s+(many|much)|who|whom|what|which|when|where|why|how)\s+(.*)$", question, _I)
-    return m.group(3).strip() if m else ""
+    m = re.match(r"(?:how\s+(?:many|much)|who|whom|what|which|when|where|why|how)\s+(.*)$", question, _I)
+    return m.group(1).strip() if m else ""
 
 
 # -- expressions of a type inside a sentence -----------------------------------------------------
@@ -127,8 +128,10 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         rf"(?:yesterday|today|tomorrow|tonight)|"
         rf"(?:1[5-9]|20)\d{{2}})\b", _I),
     NUMBER: re.compile(
-        rf"(?:{_CURRENCY}[\s\u00a0]?)?\b(?:{_NUM}{_SCALE}?|{_NUM_WORDS})(?:[\s\u00a0-]+(?:of{_S})?"
-        rf"(?:[a-z][\w'’-]*)){{0,3}}", _I),
+        rf"(?:{_CURRENCY}[\s\u00a0]?)?\b(?:{_NUM}(?:{_SCALE}|(?=\W|$))|(?i:{_NUM_WORDS})\b)"
+        rf"(?:(?:[\s\u00a0]+|-)(?i:of|per|a|an|more|than|over|around|about|nearly|almost)\b)?"
+        rf"(?:(?:[\s\u00a0]+|-)(?!(?:by|to|in|on|at|of|for|from|and|or|the|was|were|is|are|has|have|had|that|which|who)\b)"
+        rf"[a-z][a-z'’-]*){{0,2}}"),
 }
 # Words that start a capitalised sentence without naming anything.
 _NOT_NAMES = {
@@ -142,8 +145,8 @@ _NOT_NAMES = {
     "many", "most", "several", "other", "such", "both", "each", "every", "no", "not", "one", "two", "three", "new",
 }
 _NAME = re.compile(
-    r"(?<![\w’'])(?:(?:[A-Z][\w’'.&-]*|[A-Z]{2,})(?:[\s\u00a0]+(?:of|de|la|le|von|van|der|al|bin|the|and|&)"
-    r"[\s\u00a0]+(?=[A-Z]))?(?:[\s\u00a0]+|$)?)+"
+    r"(?<![\w’'])(?:[A-Z][\w’'&-]*(?:\.\w+)*(?:[\s\u00a0]+(?:of|de|la|le|von|van|der|al|bin|the|and|&)"
+    r"(?=[\s\u00a0]+[A-Z]))?(?:[\s\u00a0]+(?=[A-Z0-9])|$|(?=[^\w\s]))?)+"
 )
 _QUOTE = re.compile(r"[“\"](.{8,}?)[”\"]", re.S)
 _REASON = re.compile(r"\b(?:because(?:\s+of)?|due\s+to|owing\s+to|as\s+a\s+result\s+of|in\s+order\s+to|so\s+that|"
@@ -192,3 +195,25 @@ def expressions(text: str, start: int, end: int, kind: str) -> list[Expression]:
         spans = [(m.start(), end) for m in _REASON.finditer(text, start, end)][:1]
     spans = [(s, e) for s, e in spans if s < e and text[s:e].strip()]
     return [Expression(kind, s, e) for s, e in sorted(set(spans))]
+
+
+# -- follow-ups ------------------------------------------------------------------------------------
+
+_ANAPHORA = re.compile(
+    r"\b(it|its|it's|they|them|their|theirs|he|him|his|she|her|hers|this|that|these|those|there|then|"
+    r"the group|the organi[sz]ation|the same|such|the latter|the former)\b", _I)
+_LEAD = re.compile(r"^\s*(and|also|but|so|what about|how about)\b", _I)
+
+
+def needs_context(question: str, content_terms: int) -> bool:
+    """Whether a question leans on an earlier one: a pronoun or demonstrative, a leading "And …",
+    or too few words of its own to be searched alone."""
+    return bool(_ANAPHORA.search(question) or _LEAD.match(question)) or content_terms <= 1
+
+
+def interpret(question: str, earlier: str | None) -> str:
+    """The question as read, naming the earlier question it leans on. (Replacing a pronoun by the
+    earlier question's topic was tried: "Why is it expected to happen soon?" after a question about
+    the White Helmets' evacuation became "Why is the White Helmets expected …", a misreading; naming
+    the earlier question never misleads.)"""
+    return f"{question} (following “{earlier}”)" if earlier else question

@@ -12,7 +12,6 @@ sentence. A document-level prior and sentence-level BM25 were tried and gave not
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,19 +24,12 @@ from qa.results import Passage
 from qa.snapshot import Snapshot
 
 LEXICAL_WEIGHT = 0.5
-# How much an earlier question counts next to the current one. A question that leans on an
-# earlier one ("When was it founded?") takes more of it than a self-contained one, so an old
-# topic does not drown a new question.
-HISTORY_WEIGHT_ANAPHORIC = 0.6
-HISTORY_WEIGHT_SELF_CONTAINED = 0.15
+# How much an earlier question counts next to the current one, when the current one leans on it
+# (the engine decides that; see questions.needs_context), and how much less each older one.
+HISTORY_WEIGHT = 0.6
 HISTORY_DECAY = 0.5
 # At scale (HNSW), this many nearest sentences per candidate chunk are fetched.
 ANN_PER_CANDIDATE = 20
-_ANAPHORA = re.compile(
-    r"\b(it|its|it's|they|them|their|theirs|he|him|his|she|her|hers|this|that|these|those|there|then|"
-    r"the group|the organi[sz]ation|the same|such)\b",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,17 +100,10 @@ class Retrieval:
         return [snap.passage(int(i), float(self.scores[i])) for i in self.order[: max(0, k)]]
 
 
-def history_weight(question: str, content_terms: int) -> float:
-    if _ANAPHORA.search(question) or content_terms <= 2:
-        return HISTORY_WEIGHT_ANAPHORIC
-    return HISTORY_WEIGHT_SELF_CONTAINED
-
-
 def make_query(question: str, history: list[str], *, turns: int) -> Query:
-    """Weighted terms from the question and (less) from the latest earlier questions."""
-    q_terms = tokenize(question)
+    """Weighted terms from the question and (less) from the latest earlier questions it leans on."""
     texts, text_weights = [question], [1.0]
-    weight = history_weight(question, len(set(q_terms)))
+    weight = HISTORY_WEIGHT
     for earlier in reversed([h for h in history if h and h.strip()][-turns:] if turns else []):
         texts.append(earlier)
         text_weights.append(weight)

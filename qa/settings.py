@@ -10,9 +10,9 @@ from pathlib import Path
 from qa.errors import BadInputError
 
 # Bumped whenever the on-disk layout or what goes into it changes; loading refuses other versions.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: BM25 indexes each chunk with its article's title
 # Bumped whenever reading, metadata or boilerplate rules change the stored text or spans.
-READER_VERSION = 1
+READER_VERSION = 2  # 2: HTML through html.parser (no comments), cp1252/UTF-16 decoding
 
 # The models and tokenizers this code can run, by the names settings and manifests use.
 MODELS = ("sentence-transformers/all-MiniLM-L6-v2",)

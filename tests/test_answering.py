@@ -14,11 +14,31 @@ def test_human_date():
     assert human_date("sometime") == "sometime"
 
 
-def test_evidence_needs_meaning_or_terms_and_enough_overall():
-    def cand(dense, cover, score):
-        return Candidate(0, 0, 1, dense, cover, 1.0, score)
+def test_refusal_model_needs_meaning_or_terms():
+    from qa.answering import DEFAULT, answerable
 
-    assert is_evidence(cand(0.7, 0.1, 0.5))
-    assert is_evidence(cand(0.2, 0.9, 0.5))
-    assert not is_evidence(cand(0.3, 0.3, 0.5))
-    assert not is_evidence(cand(0.7, 0.9, 0.1))
+    def cand(dense, cover, missing=0.0):
+        features = (dense, cover, 1.0, 1.0, 0.0, 0.0, missing)
+        return Candidate(0, 0, 1, features, sum(w * f for w, f in zip(DEFAULT.weights, features)))
+
+    assert is_evidence(cand(0.75, 0.9))
+    assert not is_evidence(cand(0.1, 0.1))
+    assert not is_evidence(cand(0.3, 0.3))
+    # A name of the question that no passage holds makes an answer less likely, all else equal.
+    assert answerable(cand(0.6, 0.6, missing=1.0)) < answerable(cand(0.6, 0.6, missing=0.0))
+
+
+def test_answer_phrase_is_inside_the_quote_and_new_to_the_question():
+    from qa import questions
+    from qa.answering import answer_phrase
+    from qa.lexical import tokenize
+
+    text = "Intro. The US has released $6.6 million for the White Helmets, founded in 2014. Outro."
+    start, end = text.index("The US"), text.index("2014.") + 5
+    asked = set(tokenize("How much money did the US release for the White Helmets?"))
+    s, e = answer_phrase(text, start, end, questions.MONEY, asked)
+    assert text[s:e] == "$6.6 million" and start <= s < e <= end
+    s, e = answer_phrase(text, start, end, questions.DATE, set(tokenize("When was it founded?")))
+    assert text[s:e] == "in 2014"
+    # A name the question already says is not an answer to it.
+    assert answer_phrase("Washington halted it.", 0, 21, questions.PERSON, set(tokenize("Who did Washington halt?"))) is None

@@ -110,3 +110,46 @@ def test_control_characters_are_dropped(seed_engine):
     answer = seed_engine.ask("Which governorate\x00 are the White Helmets\x07 being evacuated from?")
     assert answer.question == "Which governorate are the White Helmets being evacuated from?"
     assert answer.found
+
+
+def test_an_unrelated_or_refused_earlier_question_does_not_derail_a_follow_up(seed_engine):
+    history = ["Who founded the White Helmets?", "What is the population of Damascus?"]
+    answer = seed_engine.ask("When was it founded?", history=history)
+    assert answer.found and "in\u00a02014" in answer.citations[0].quote
+    assert answer.interpreted == "When was it founded? (following “Who founded the White Helmets?”)"
+
+
+def test_a_self_contained_question_ignores_the_history(seed_engine):
+    answer = seed_engine.ask("Which governorate are the White Helmets being evacuated from?",
+                             history=["Who won the 2018 FIFA World Cup?"])
+    assert answer.interpreted == answer.question
+    assert _overlaps(answer.citations[0], SEED_B, 644, 664)
+
+
+def test_a_multi_part_question_answers_each_part_with_its_own_marker(seed_engine):
+    answer = seed_engine.ask("Who reported the NATO discussions, and whom did they cite?")
+    assert answer.found and len(answer.citations) >= 2
+    assert answer.text.startswith("Who reported the NATO discussions?\n")
+    assert "Whom did they cite?\n" in answer.text
+    assert re.findall(r"\[(\d)\]", answer.text) == [str(i) for i in range(1, len(answer.citations) + 1)]
+    assert any("CBS News" in c.quote for c in answer.citations)
+    _assert_exact(answer)
+
+
+@pytest.mark.parametrize("question,phrase", [
+    ("How much money did the US release for the White Helmets last month?", "$6.6\u00a0million"),
+    ("When did Washington temporarily halt State Department funding for the White Helmets?", "May 2018"),
+    ("According to the coalition's own data, how many civilians have US air raids killed?", "939 civilians"),
+])
+def test_the_answer_phrase_is_singled_out_inside_the_quote(seed_engine, question, phrase):
+    c = seed_engine.ask(question).citations[0]
+    assert c.start <= c.answer_start < c.answer_end <= c.end
+    assert TEXTS[c.path][c.answer_start:c.answer_end] == c.answer
+    assert phrase.replace("\u00a0", " ") in c.answer.replace("\u00a0", " ")
+
+
+def test_filters_search_only_matching_articles(seed_engine):
+    answer = seed_engine.ask("Who founded the White Helmets?", sources=["SPUTNIK"])
+    assert {c.path for c in answer.citations} == {SEED_B}
+    assert all(p.path == SEED_B for p in seed_engine.retrieve("White Helmets", k=10, since="2018-07-20", until="2018-07-20"))
+    assert seed_engine.retrieve("White Helmets", k=10, until="2000-01-01") == []

@@ -1,0 +1,74 @@
+"""Question analysis: expected answer types, parts of multi-part questions, typed expressions."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa import questions as q
+
+
+@pytest.mark.parametrize("question,kind", [
+    ("How much money did the US give the White Helmets?", q.MONEY),
+    ("What sum did Washington put on hold for stabilisation programmes?", q.MONEY),
+    ("What percentage of voters backed the plan?", q.PERCENT),
+    ("When was it founded?", q.DATE),
+    ("In what year did the talks start?", q.DATE),
+    ("How many people are going to be evacuated?", q.NUMBER),
+    ("How old was she?", q.NUMBER),
+    ("Why was the planning of the operation sped up?", q.REASON),
+    ("What did military sources tell Sputnik Arabic?", q.SAID),
+    ("Where did most of the talks take place?", q.PLACE),
+    ("Which governorate are the White Helmets being evacuated from?", q.PLACE),
+    ("Which news outlet reported the discussions?", q.ORG),
+    ("Who founded the White Helmets?", q.PERSON),
+    ("Which seed did the FDA add to its list?", q.NAME),
+    ("Did Washington resume paying the White Helmets?", q.YESNO),
+    ("What happened in Douma?", q.DESCRIPTION),
+    ("What is the incubation period of MERS?", q.DESCRIPTION),
+])
+def test_answer_types_from_wording(question, kind):
+    assert q.answer_type(question) == kind
+
+
+def test_multi_part_questions_split_into_standalone_parts():
+    assert q.parts("How many White Helmets were evacuated and where to?") == [
+        "How many White Helmets were evacuated?", "Where to White Helmets were evacuated?"]
+    assert q.parts("Who reported the NATO discussions, and whom did they cite?") == [
+        "Who reported the NATO discussions?", "Whom did they cite?"]
+    assert q.parts("Who founded the White Helmets and when?") == ["Who founded the White Helmets?",
+                                                                   "When founded the White Helmets?"]
+    for single in ["Who founded the White Helmets?", "Which countries and organisations fund them?",
+                   "Is it true that salt and pepper were found?"]:
+        assert q.parts(single) == [single]
+
+
+def _found(text: str, kind: str) -> list[str]:
+    return [text[x.start:x.end] for x in q.expressions(text, 0, len(text), kind)]
+
+
+def test_expressions_of_each_type():
+    text = ("The US released $6.6 million to the White Helmets, founded in 2014 by James Le Mesurier. "
+            "Hundreds of members and their families, 939 civilians, 12% of the total, on Friday, 20 July 2018.")
+    assert _found(text, q.MONEY) == ["$6.6 million"]
+    assert _found(text, q.PERCENT) == ["12%"]
+    assert _found(text, q.DATE) == ["in 2014", "on Friday", "20 July 2018"]
+    assert _found(text, q.NUMBER) == ["$6.6 million", "2014", "Hundreds of members", "939 civilians", "12", "20", "2018"]
+    assert "James Le Mesurier" in _found(text, q.PERSON)
+    assert _found("He said “we will not leave the city” on Monday.", q.SAID) == ["we will not leave the city"]
+    assert _found("It was delayed because of the storm.", q.REASON) == ["because of the storm."]
+
+
+def test_expressions_are_spans_of_the_text_on_odd_input():
+    for text in ["", "\u00a0" * 50, "$" * 100, "1" * 500, "A. B. C. " * 40, "“" * 30, "Jan 2020 Feb 2021 " * 30]:
+        for kind in q.TYPES:
+            for x in q.expressions(text, 0, len(text), kind):
+                assert 0 <= x.start < x.end <= len(text)
+
+
+def test_follow_ups_need_context_only_when_they_lean_on_one():
+    assert q.needs_context("When was it founded?", 1)
+    assert q.needs_context("And how did Damascus react to that decision?", 3)
+    assert not q.needs_context("Which governorate are the White Helmets being evacuated from?", 5)
+    assert q.interpret("When was it founded?", "Who founded the White Helmets?") == \
+        "When was it founded? (following “Who founded the White Helmets?”)"
+    assert q.interpret("Who?", None) == "Who?"
