@@ -237,22 +237,30 @@ def answer(snap: Snapshot, question: str, found: Retrieval, *, kind: str | None 
     return Answer(question, reply(citations), True, citations, passages, generation=snap.name)
 
 
-def reply(citations: list[Citation], first: int = 1) -> str:
-    """The reply's text: each quote attributed, with its marker, numbered from ``first``."""
+def reply(citations: list[Citation], markers: list[int] | None = None) -> str:
+    """The reply's text: each quote attributed, with its marker (1, 2, … unless ``markers`` says)."""
+    markers = markers or list(range(1, len(citations) + 1))
     return "\n\n".join(f"{attribution(c.source, c.date, c.title, c.path)}, “{_display(c.quote)}” [{n}]"
-                        for n, c in enumerate(citations, first))
+                        for n, c in zip(markers, citations))
 
 
 def combine(question: str, interpreted: str, parts: list[tuple[str, Answer]], generation: str) -> Answer:
     """One reply to a multi-part question: each part answered in turn, with its own quotes and
     markers; a part the articles do not answer is said to be unanswered."""
     citations: list[Citation] = []
+    marker: dict[tuple[str, int, int], int] = {}  # a quote that answers two parts keeps one marker
     passages = []
     texts = []
     for part, a in parts:
         if a.found:
-            texts.append(f"{part}\n{reply(a.citations, len(citations) + 1)}")
-            citations += a.citations
+            numbers = []
+            for c in a.citations:
+                key = (c.path, c.start, c.end)
+                if key not in marker:
+                    citations.append(c)
+                    marker[key] = len(citations)
+                numbers.append(marker[key])
+            texts.append(f"{part}\n{reply(a.citations, numbers)}")
         else:
             texts.append(f"{part}\nThe articles do not answer this part.")
         passages += [p for p in a.passages if p not in passages]

@@ -58,8 +58,9 @@ def describe_source(item: Citation | Passage) -> str:
 def answer_terminal(answer: Answer, *, width: int = 100) -> str:
     lines = []
     if answer.interpreted != answer.question:
-        lines += [f"(read as: {answer.interpreted})", ""]
-    lines += ["\n\n".join(textwrap.fill(par, width=width) for par in answer.text.split("\n\n")), ""]
+        lines += [f"Read as: {answer.interpreted}", ""]
+    lines += ["\n\n".join("\n".join(textwrap.fill(line, width=width) for line in par.split("\n"))
+                          for par in answer.text.split("\n\n")), ""]
     sources = shown(answer)
     if sources:
         lines.append("Sources:" if answer.found else "Closest passages (related reading, not answers):")

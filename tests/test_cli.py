@@ -117,6 +117,7 @@ def test_build_update_status_ask_eval(capsys, tmp_path, real_embedder):
 
     code, out, _ = run(capsys, "ask", "When was it founded?", "--history", "Who founded the White Helmets?", "--index", str(index))
     assert code == 0
+    assert out.startswith("Read as: When was it founded? (following “Who founded the White Helmets?”)\n")
     assert "According to Sputnik (20 July 2018)" in out and "[1] Sputnik, 20 July 2018" in out
 
     # Filters: only Sputnik's article may be cited; a date range that holds no article refuses.
