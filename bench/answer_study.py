@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -29,19 +28,15 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 import qa  # noqa: E402
+from gold import holds  # noqa: E402
 from qa import answering, questions  # noqa: E402
 from qa.answering import DEFAULT, AnswerParams  # noqa: E402
 
 
-def mentions(text: str, phrase: str) -> bool:
-    return re.search(r"(?<!\w)" + re.escape(phrase.strip()) + r"(?!\w)", text, re.IGNORECASE) is not None
-
-
 def label(row: dict, path: str, start: int, end: int, text: str) -> bool:
-    if "answers" in row:
-        return any(path == g["file"] and start < g["end"] and g["start"] < end for g in row["answers"])
-    return any(mentions(text, a) for a in row["answer_texts"]) and not any(mentions(text, w) for w in row.get("wrong_texts", []))
+    return holds(row, path, start, end, text, strict=True)
 
 
 def collect(engine, rows: list[dict], set_name: str) -> list[dict]:

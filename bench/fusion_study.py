@@ -11,26 +11,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 import qa  # noqa: E402
+from gold import holds  # noqa: E402
 from qa import retrieval  # noqa: E402
 from qa.lexical import Lexical, tokenize  # noqa: E402
 
 
-def mentions(text: str, phrase: str) -> bool:
-    return re.search(r"(?<!\w)" + re.escape(phrase.strip()) + r"(?!\w)", text, re.IGNORECASE) is not None
-
-
 def supports(row: dict, path: str, start: int, end: int, text: str) -> bool:
-    if "answers" in row:
-        return any(path == g["file"] and start < g["end"] and g["start"] < end for g in row["answers"])
-    return any(mentions(text, a) for a in row["answer_texts"])
+    return holds(row, path, start, end, text, strict=False)
 
 
 def signals(engine, rows: list[dict]) -> dict:

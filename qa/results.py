@@ -6,6 +6,10 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 
+def _to_row(obj) -> dict[str, Any]:
+    return {f.name: getattr(obj, f.name) for f in fields(obj)}
+
+
 def _from_row(cls, row: dict[str, Any]):
     """An instance of ``cls`` from a dict, ignoring unknown keys (a newer writer's extra fields)."""
     names = {f.name for f in fields(cls)}
@@ -26,7 +30,7 @@ class Passage:
     date: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return _to_row(self)
 
     @classmethod
     def from_dict(cls, row: dict[str, Any]) -> "Passage":
@@ -56,7 +60,7 @@ class Citation:
         return self.quote[self.answer_start - self.start:self.answer_end - self.start]
 
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return _to_row(self)
 
     @classmethod
     def from_dict(cls, row: dict[str, Any]) -> "Citation":
@@ -163,6 +167,6 @@ class IndexInfo:
         return sorted({f.source for f in self.files if f.source}, key=str.lower)
 
     def to_dict(self) -> dict[str, Any]:
-        out = {f.name: getattr(self, f.name) for f in fields(self)}
-        out["files"] = [{g.name: getattr(x, g.name) for g in fields(x)} for x in self.files]
+        out = _to_row(self)
+        out["files"] = [_to_row(x) for x in self.files]
         return out
