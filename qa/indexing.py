@@ -66,6 +66,7 @@ def _manifest(settings: Settings, embedder: Embedder, articles: Path, docs: list
         "weights_sha256": embedder.weights,
         "dimension": embedder.dim,
         "embedding_dtype": getattr(embedder, "dtype", "float32"),
+        "embedding_backend": getattr(embedder, "backend", "unknown"),
         "articles": str(articles),
         "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "seconds": round(seconds, 3),

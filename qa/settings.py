@@ -1,5 +1,6 @@
 """One frozen set of settings with defaults. Explicit arguments beat the environment variables
-(``QA_ARTICLES``, ``QA_INDEX``, ``QA_EMBED_DTYPE``), which only fill in what is not given."""
+(``QA_ARTICLES``, ``QA_INDEX``, ``QA_EMBED_BACKEND``, ``QA_EMBED_DTYPE``, ``QA_MODEL_CACHE``), which
+only fill in what is not given."""
 
 from __future__ import annotations
 
@@ -18,10 +19,19 @@ READER_VERSION = 2  # 2: HTML through html.parser (no comments), cp1252/UTF-16 d
 MODELS = ("sentence-transformers/all-MiniLM-L6-v2",)
 TOKENIZERS = ("cl100k_base",)
 EMBED_DTYPES = ("auto", "float32", "bfloat16")
+EMBED_BACKENDS = ("auto", "torch", "onnx")
 
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(name) or default
+
+
+def _cache_dir() -> Path:
+    """Where derived model files (the ONNX export) are kept: QA_MODEL_CACHE, else the user cache."""
+    if value := os.environ.get("QA_MODEL_CACHE"):
+        return Path(value)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "qa"
 
 
 def _choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
@@ -45,8 +55,14 @@ class Settings:
     chunk_overlap: int = 40
     model_max_tokens: int = 256  # all-MiniLM-L6-v2's limit in WordPiece tokens, [CLS] and [SEP] included
 
-    # How the model runs: "auto" picks bfloat16 where the CPU does it natively, else float32.
+    # How the model runs. Every backend computes the same vectors from the same weights (cosine
+    # 1.0000 for ONNX Runtime, 0.999 for bfloat16), so an index built with one is used with another.
+    # "auto": ONNX Runtime (fp32) when it is installed and the model exports, else torch.
+    embed_backend: str = field(default_factory=lambda: _env("QA_EMBED_BACKEND", "auto"))
+    # torch only: "auto" picks bfloat16 where the CPU does it natively, else float32.
     embed_dtype: str = field(default_factory=lambda: _env("QA_EMBED_DTYPE", "auto"))
+    # Where the ONNX export of the weights is cached (keyed by the weights hash and export recipe).
+    model_cache: Path = field(default_factory=_cache_dir)
 
     # Reading limits.
     max_file_bytes: int = 20_000_000
@@ -59,9 +75,14 @@ class Settings:
     def __post_init__(self) -> None:
         object.__setattr__(self, "articles_dir", Path(self.articles_dir))
         object.__setattr__(self, "index_dir", Path(self.index_dir))
+        object.__setattr__(self, "model_cache", Path(self.model_cache))
         _choice("model_name", self.model_name, MODELS)
         _choice("tokenizer", self.tokenizer, TOKENIZERS)
+        _choice("embed_backend (QA_EMBED_BACKEND)", self.embed_backend, EMBED_BACKENDS)
         _choice("embed_dtype (QA_EMBED_DTYPE)", self.embed_dtype, EMBED_DTYPES)
+        if self.embed_backend == "onnx" and self.embed_dtype == "bfloat16":
+            raise BadInputError("embed_dtype 'bfloat16' needs embed_backend 'torch' or 'auto' "
+                                "(the ONNX Runtime backend runs float32)")
         for name, low in [("chunk_tokens", 8), ("model_max_tokens", 8), ("max_file_bytes", 1),
                           ("max_question_chars", 1), ("candidates", 1)]:
             value = getattr(self, name)
