@@ -56,14 +56,15 @@ def test_broken_html_and_mixed_newlines_are_indexed(tmp_path, fake_embedder):
 
 
 def test_a_file_that_vanishes_mid_build_is_skipped(articles, tmp_path, fake_embedder, monkeypatch):
-    real = Path.read_bytes
+    real = documents._inside
 
-    def flaky(self):
-        if self.name == SEED_A:
-            raise FileNotFoundError(2, "No such file or directory")
-        return real(self)
+    def vanishing(root, file):
+        found = real(root, file)
+        if file.name == SEED_A:
+            file.unlink()  # deleted after the folder was listed, before it is read
+        return found
 
-    monkeypatch.setattr(Path, "read_bytes", flaky)
+    monkeypatch.setattr(documents, "_inside", vanishing)
     summary = qa.build_index(articles, tmp_path / "index", embedder=fake_embedder)
     assert summary.files == 1 and summary.skipped == {SEED_A: "No such file or directory"}
 
