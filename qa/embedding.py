@@ -114,11 +114,11 @@ def _shared(model_name: str, backend: str, dtype: str, cache: Path) -> Embedder:
     try:
         return onnx_embedding.load(model_path(), weights_hash(), cache)
     except Exception as e:  # noqa: BLE001 - no onnxruntime, no torch to export with, an unwritable cache…
+        why = f"{type(e).__name__}: {(str(e).strip().splitlines() or [''])[0]}"  # one line, whatever the error
         if backend == "onnx":
-            raise QAError(f"the ONNX Runtime embedder could not be loaded ({type(e).__name__}: {e}); "
+            raise QAError(f"the ONNX Runtime embedder could not be loaded ({why}); "
                           "pip install onnxruntime onnx, or set embed_backend 'torch'") from e
-        print(f"qa: warning: ONNX Runtime embedder unavailable ({type(e).__name__}: {e}); embedding with torch",
-              file=sys.stderr)
+        print(f"qa: warning: ONNX Runtime embedder unavailable ({why}); embedding with torch", file=sys.stderr)
         return MiniLM(dtype=dtype)
 
 

@@ -112,7 +112,7 @@ def test_batches_are_length_sorted_within_a_token_budget():
 
 def test_auto_falls_back_to_torch_with_one_line_and_onnx_says_what_to_do(monkeypatch, tmp_path, capsys):
     def broken(*args, **kwargs):
-        raise ImportError("No module named 'onnxruntime'")
+        raise ImportError("No module named 'onnxruntime'\nsecond line")
 
     class Torch:
         backend = "torch-float32"
