@@ -47,11 +47,12 @@ class AnswerParams:
     # Another article is cited when its best sentence scores at least this share of the best.
     other_source_ratio: float = 0.70
     # Refusal: P(answerable) = logistic(bias + coef · (FEATURES of the best sentence, its score)).
-    # Fitted by bench/answer_study.py on seed_dev, COVID-QA dev and bench/unanswerable_*.jsonl
-    # (docs/answers.md has the curve); the threshold trades false refusals for refusals.
-    refusal_coef: tuple[float, ...] = (3.4037, 3.7246, -0.0521, -0.5656, -0.9168, -0.1863, -0.9824, 1.8873)
-    refusal_bias: float = -1.9487
-    refusal_threshold: float = 0.80
+    # Fitted by bench/answer_study.py on seed_dev, COVID-QA dev, RealTimeQA dev and
+    # bench/unanswerable_*.jsonl (docs/answers.md has the curve); the threshold trades false
+    # refusals for refusals.
+    refusal_coef: tuple[float, ...] = (3.141, 3.3857, -0.0319, 0.3714, -0.2708, -0.5302, -0.665, 1.7836)
+    refusal_bias: float = -2.9016
+    refusal_threshold: float = 0.75
 
 
 DEFAULT = AnswerParams()
