@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: run test setup bench clean-index
+.PHONY: run test setup bench bench-embedding clean-index
 
 .venv/.stamp-run: pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
@@ -33,6 +33,10 @@ test: .venv/.stamp-test
 
 bench: .venv/.stamp-run
 	$(PY) bench/run.py
+
+# Embedding throughput, the COVID-QA builds (torch float32 against the default backend) and an update; ~10 min.
+bench-embedding: .venv/.stamp-run
+	$(PY) bench/run.py --only embedding,build,update
 
 clean-index:
 	rm -rf index/gen-* index/.tmp-* index/CURRENT index/.lock
