@@ -270,7 +270,7 @@ def info_of(folder: Path, gen: Path, manifest: dict[str, Any]) -> IndexInfo:
             index_dir=str(folder), generation=gen.name, articles=str(manifest.get("articles", "")),
             built_at=str(manifest.get("built_at", "")), seconds=float(manifest.get("seconds", 0.0)),
             model=str(s.get("model", "")), weights_sha256=str(manifest.get("weights_sha256", "")),
-            dimension=int(manifest.get("dimension", 0)), embedding=str(manifest.get("embedding_dtype", "")),
+            dimension=int(manifest.get("dimension", 0)), embedding=str(manifest.get("embedding_backend") or manifest.get("embedding_dtype", "")),
             tokenizer=str(s.get("tokenizer", "")), chunk_tokens=int(s.get("chunk_tokens", 0)),
             chunk_overlap=int(s.get("chunk_overlap", 0)), model_max_tokens=int(s.get("model_max_tokens", 0)),
             schema_version=int(s.get("schema_version", 0)), chunk_count=int(c.get("chunks", 0)),
