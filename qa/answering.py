@@ -170,7 +170,7 @@ def answer_phrase(text: str, start: int, end: int, kind: str, asked: set[str]) -
     if not found:
         return None
     anchors = [m.start() + start for m in re.finditer(r"\w+", text[start:end])
-               if tokenize(m.group()) and tokenize(m.group())[0] in asked]
+               if (word := tokenize(m.group())) and word[0] in asked]
     if not anchors:
         best = found[0]
     else:
