@@ -17,7 +17,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 	touch $@
 
 .venv/.stamp-test: pyproject.toml .venv/.stamp-run
-	$(PIP) install -q --disable-pip-version-check -e ".[test]"
+	$(PIP) install -q --disable-pip-version-check -e ".[test,ray]"
 	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
 		|| echo "warning: could not install chromium; the browser tests need it (apt-get install -y chromium)"
 	touch $@

@@ -14,6 +14,7 @@ DESCRIPTION = """Question answering over a folder of news articles, with exact c
 examples:
   qa index build articles            build ./index from ./articles
   qa index update                    embed only new or changed articles
+  qa index build articles --ray      chunk and embed on a local Ray cluster (--ray ADDRESS: yours)
   qa index status                    what is indexed, with which settings
   qa ask "Who founded the White Helmets?"
   qa ask "When was it founded?" --history "Who founded the White Helmets?"
@@ -40,6 +41,12 @@ def _parser() -> argparse.ArgumentParser:
                        help=f"folder of .txt, .md and .html articles, read recursively (default: {defaults.articles_dir})")
         a.add_argument("--index", type=Path, default=defaults.index_dir, help=f"index folder (default: {defaults.index_dir})")
         a.add_argument("--quiet", action="store_true", help="no progress bar")
+        a.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
+                       help="chunk and embed on a Ray cluster (pip install -e '.[ray]'): alone, a local cluster started "
+                            "for this build; 'auto', the one `ray start` runs here; or its address, e.g. 10.0.0.5:6379. "
+                            "The index is written here, atomically, as without --ray")
+        a.add_argument("--workers", type=int, default=None, metavar="N",
+                       help="with --ray: embedding workers, one CPU each (default: every CPU of the cluster)")
     st = isub.add_parser("status", help="what is indexed, with which settings", description="Show what is indexed, with which settings.")
     st.add_argument("--index", type=Path, default=defaults.index_dir, help=f"index folder (default: {defaults.index_dir})")
     st.add_argument("--json", action="store_true", help="print what is indexed as JSON")
@@ -115,8 +122,13 @@ def _dispatch(args) -> None:
     if args.command == "index" and args.action in ("build", "update"):
         import qa
 
+        from qa.errors import BadInputError
+
+        if args.workers is not None and args.ray is None:
+            raise BadInputError("--workers needs --ray (a local build uses every CPU of this machine)")
         fn = qa.build_index if args.action == "build" else qa.update_index
-        _print_summary(fn(args.articles, args.index, progress=not args.quiet and sys.stderr.isatty()))
+        _print_summary(fn(args.articles, args.index, progress=not args.quiet and sys.stderr.isatty(),
+                          ray=args.ray, workers=args.workers))
     elif args.command == "index":
         _status(args.index, args.json)
     elif args.command == "ask":

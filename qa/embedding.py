@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import sys
 import threading
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -27,6 +28,20 @@ class Embedder(Protocol):
     def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
         """Normalised float32 vectors, one row per text."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRecord:
+    """What an index's manifest records of the model that made its vectors."""
+
+    weights: str
+    dim: int
+    dtype: str | None  # None: nothing was embedded (a distributed update of unchanged text)
+    backend: str | None
+
+    @classmethod
+    def of(cls, embedder: Embedder) -> "ModelRecord":
+        return cls(embedder.weights, embedder.dim, getattr(embedder, "dtype", "float32"), getattr(embedder, "backend", "unknown"))
 
 
 def model_path() -> Path:
@@ -67,11 +82,16 @@ class MiniLM:
     name = MODEL_NAME
     dim = 384
 
-    def __init__(self, *, batch_size: int = 32, dtype: str = "auto") -> None:
+    def __init__(self, *, batch_size: int = 32, dtype: str = "auto", threads: int = 0) -> None:
         if dtype not in ("auto", "float32", "bfloat16"):
             raise QAError(f"the embedding dtype must be 'auto', 'float32' or 'bfloat16', not {dtype!r}")
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
+
+        if threads:
+            import torch
+
+            torch.set_num_threads(threads)  # for the whole process: torch has no per-model setting
 
         hf_logging.set_verbosity_error()
         hf_logging.disable_progress_bar()  # "Loading weights" bars on every start are noise
@@ -106,20 +126,20 @@ _loading = threading.Lock()
 
 
 @lru_cache(maxsize=None)
-def _shared(model_name: str, backend: str, dtype: str, cache: Path) -> Embedder:
+def _shared(model_name: str, backend: str, dtype: str, cache: Path, threads: int) -> Embedder:
     if backend == "torch" or (backend == "auto" and dtype == "bfloat16"):
-        return MiniLM(dtype=dtype)
+        return MiniLM(dtype=dtype, threads=threads)
     from qa import onnx_embedding
 
     try:
-        return onnx_embedding.load(model_path(), weights_hash(), cache)
+        return onnx_embedding.load(model_path(), weights_hash(), cache, threads=threads or None)
     except Exception as e:  # noqa: BLE001 - no onnxruntime, no torch to export with, an unwritable cache…
         why = f"{type(e).__name__}: {(str(e).strip().splitlines() or [''])[0]}"  # one line, whatever the error
         if backend == "onnx":
             raise QAError(f"the ONNX Runtime embedder could not be loaded ({why}); "
                           "pip install onnxruntime onnx, or set embed_backend 'torch'") from e
         print(f"qa: warning: ONNX Runtime embedder unavailable ({why}); embedding with torch", file=sys.stderr)
-        return MiniLM(dtype=dtype)
+        return MiniLM(dtype=dtype, threads=threads)
 
 
 def load_embedder(settings: Settings | None = None) -> Embedder:
@@ -129,7 +149,8 @@ def load_embedder(settings: Settings | None = None) -> Embedder:
     if settings.model_name != MODEL_NAME:  # Settings validates the name; this is the one model it allows
         raise QAError(f"no embedder for model {settings.model_name!r}")
     with _loading:  # two threads asking at once get one embedder
-        return _shared(settings.model_name, settings.embed_backend, settings.embed_dtype, settings.model_cache)
+        return _shared(settings.model_name, settings.embed_backend, settings.embed_dtype, settings.model_cache,
+                       settings.embed_threads)
 
 
 def default_embedder() -> Embedder:

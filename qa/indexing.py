@@ -12,7 +12,7 @@ import numpy as np
 
 from qa import dense, documents, store
 from qa.chunking import Chunk, chunk_document
-from qa.embedding import Embedder, load_embedder, weights_hash
+from qa.embedding import Embedder, ModelRecord, load_embedder, weights_hash
 from qa.errors import QAError
 from qa.lexical import Lexical
 from qa.results import BuildSummary
@@ -59,14 +59,16 @@ def _chunk_all(docs: list[documents.Document], settings: Settings) -> dict[str, 
     }
 
 
-def _manifest(settings: Settings, embedder: Embedder, articles: Path, docs: list[documents.Document],
-              chunks: dict[str, list[Chunk]], skipped: dict[str, str], seconds: float) -> dict[str, Any]:
+def _manifest(settings: Settings, model: ModelRecord, articles: Path, docs: list[documents.Document],
+              chunks: dict[str, list[Chunk]], skipped: dict[str, str], seconds: float,
+              cluster: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "settings": settings.index_shape(),
-        "weights_sha256": embedder.weights,
-        "dimension": embedder.dim,
-        "embedding_dtype": getattr(embedder, "dtype", "float32"),
-        "embedding_backend": getattr(embedder, "backend", "unknown"),
+        "weights_sha256": model.weights,
+        "dimension": model.dim,
+        "embedding_dtype": model.dtype,
+        "embedding_backend": model.backend,
+        **({"cluster": cluster} if cluster else {}),
         "articles": str(articles),
         "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "seconds": round(seconds, 3),
@@ -113,6 +115,8 @@ def _run(
     settings: Settings | None,
     embedder: Embedder | None,
     progress: bool,
+    ray: str | None = None,
+    workers: int | None = None,
 ) -> BuildSummary:
     t0 = time.perf_counter()
     settings = settings or Settings()
@@ -142,7 +146,6 @@ def _run(
             return summary
         unchanged = sum(1 for d in docs if old_files.get(d.path, {}).get("sha256") == d.sha256)
         removed = len(set(old_files) - {d.path for d in docs})
-        embedder = embedder or load_embedder(settings)
         # Vectors we may reuse, keyed by sentence text: embedding depends on the text alone.
         cache: dict[str, np.ndarray] = {}
         if old_files:
@@ -151,17 +154,37 @@ def _run(
                 cache = dict(zip(unit_texts(old.documents, old.chunks), old.vectors))
             except QAError:
                 pass  # unreadable after all: embed everything
-        chunks = _chunk_all(docs, settings)
-        ordered = [c for d in docs for c in chunks[d.path]]
-        units = unit_texts({d.path: d for d in docs}, ordered)
-        todo = [t for t in units if t not in cache]
-        if todo:
-            cache.update(_embed(embedder, todo, progress=progress))
-        vectors = np.stack([cache[t] for t in units]) if units else np.zeros((0, embedder.dim), np.float32)
-        lexical = Lexical.build(lexical_texts({d.path: d for d in docs}, ordered))
+        by_path = {d.path: d for d in docs}
+        cluster: dict[str, Any] | None = None
+        if ray is not None:
+            from qa import distributed
+
+            work = distributed.chunk_and_embed(docs, settings, unit_texts=lambda cs: unit_texts(by_path, cs), known=cache,
+                                               weights=expected["weights_sha256"], address=ray, workers=workers,
+                                               progress=progress)
+            chunks, model = work.chunks, work.model
+            if model.backend is None:  # nothing new was embedded: the vectors are the old ones
+                model = ModelRecord(model.weights, model.dim, manifest.get("embedding_dtype") if manifest else None,
+                                    manifest.get("embedding_backend") if manifest else None)
+            cache.update(work.vectors)
+            cluster = {"address": ray, "workers": work.workers}
+            todo = list(work.vectors)
+            ordered = [c for d in docs for c in chunks[d.path]]
+            units = unit_texts(by_path, ordered)
+        else:
+            embedder = embedder or load_embedder(settings)
+            model = ModelRecord.of(embedder)
+            chunks = _chunk_all(docs, settings)
+            ordered = [c for d in docs for c in chunks[d.path]]
+            units = unit_texts(by_path, ordered)
+            todo = [t for t in units if t not in cache]
+            if todo:
+                cache.update(_embed(embedder, todo, progress=progress))
+        vectors = np.stack([cache[t] for t in units]) if units else np.zeros((0, model.dim), np.float32)
+        lexical = Lexical.build(lexical_texts(by_path, ordered))
         dense_bytes = dense.to_bytes(dense.build(vectors))
         seconds = time.perf_counter() - t0
-        manifest = _manifest(settings, embedder, articles, docs, chunks, scan.skipped, seconds)
+        manifest = _manifest(settings, model, articles, docs, chunks, scan.skipped, seconds, cluster)
         manifest.update(expected)
         store.write(index, manifest=manifest, documents=docs, chunks=ordered, vectors=vectors,
                     dense_bytes=dense_bytes, lexical=lexical)
@@ -170,15 +193,25 @@ def _run(
 
 
 def build_index(articles: str | Path = "articles", index: str | Path = "index", *, settings: Settings | None = None,
-                embedder: Embedder | None = None, progress: bool = False) -> BuildSummary:
-    """Full rebuild of ``index`` from the articles under ``articles``, replacing the old one atomically."""
-    return _run(articles, index, incremental=False, settings=settings, embedder=embedder, progress=progress)
+                embedder: Embedder | None = None, progress: bool = False, ray: str | None = None,
+                workers: int | None = None) -> BuildSummary:
+    """Full rebuild of ``index`` from the articles under ``articles``, replacing the old one atomically.
+
+    ``ray``: chunk and embed on a Ray cluster instead of in this process, ``"local"`` (one started
+    here for the build), ``"auto"`` (the one ``ray start`` runs on this machine) or an address;
+    ``workers``: how many embedding workers (default: one per CPU of the cluster). See qa.distributed.
+    """
+    return _run(articles, index, incremental=False, settings=settings, embedder=embedder, progress=progress,
+                ray=ray, workers=workers)
 
 
 def update_index(articles: str | Path = "articles", index: str | Path = "index", *, settings: Settings | None = None,
-                 embedder: Embedder | None = None, progress: bool = False) -> BuildSummary:
-    """Incremental update: only new or changed text is embedded; deleted files disappear."""
-    return _run(articles, index, incremental=True, settings=settings, embedder=embedder, progress=progress)
+                 embedder: Embedder | None = None, progress: bool = False, ray: str | None = None,
+                 workers: int | None = None) -> BuildSummary:
+    """Incremental update: only new or changed text is embedded; deleted files disappear (``ray``,
+    ``workers``: as for ``build_index``)."""
+    return _run(articles, index, incremental=True, settings=settings, embedder=embedder, progress=progress,
+                ray=ray, workers=workers)
 
 
 def ensure_index(articles: str | Path = "articles", index: str | Path = "index", *, settings: Settings | None = None,

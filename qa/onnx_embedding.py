@@ -239,7 +239,9 @@ class OnnxEmbedder:
         return out
 
 
-def load(model_dir: Path, weights: str, cache_dir: Path, *, exporter: Exporter | None = None) -> OnnxEmbedder:
-    """The ONNX embedder for the model in ``model_dir``, exporting it into ``cache_dir`` on first use."""
+def load(model_dir: Path, weights: str, cache_dir: Path, *, exporter: Exporter | None = None,
+         threads: int | None = None) -> OnnxEmbedder:
+    """The ONNX embedder for the model in ``model_dir``, exporting it into ``cache_dir`` on first use;
+    ``threads``: CPU threads for one encode (default: the machine's cores, up to 8)."""
     path = ensure(cache_dir, model_dir, weights, exporter=exporter)
-    return OnnxEmbedder(path, Path(model_dir) / "tokenizer.json", weights=weights)
+    return OnnxEmbedder(path, Path(model_dir) / "tokenizer.json", weights=weights, threads=threads)

@@ -1,5 +1,6 @@
 """One frozen set of settings with defaults. Explicit arguments beat the environment variables
-(``QA_ARTICLES``, ``QA_INDEX``, ``QA_EMBED_BACKEND``, ``QA_EMBED_DTYPE``, ``QA_MODEL_CACHE``), which
+(``QA_ARTICLES``, ``QA_INDEX``, ``QA_EMBED_BACKEND``, ``QA_EMBED_DTYPE``, ``QA_EMBED_THREADS``,
+``QA_MODEL_CACHE``), which
 only fill in what is not given."""
 
 from __future__ import annotations
@@ -24,6 +25,16 @@ EMBED_BACKENDS = ("auto", "torch", "onnx")
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(name) or default
+
+
+def _int_env(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise BadInputError(f"{name} must be a whole number, not {value[:20]!r}") from None
 
 
 def _cache_dir() -> Path:
@@ -61,6 +72,8 @@ class Settings:
     embed_backend: str = field(default_factory=lambda: _env("QA_EMBED_BACKEND", "auto"))
     # torch only: "auto" picks bfloat16 where the CPU does it natively, else float32.
     embed_dtype: str = field(default_factory=lambda: _env("QA_EMBED_DTYPE", "auto"))
+    # CPU threads one embedder uses; 0: as many as the machine has (up to 8). A Ray worker sets its share.
+    embed_threads: int = field(default_factory=lambda: _int_env("QA_EMBED_THREADS", 0))
     # Where the ONNX export of the weights is cached (keyed by the weights hash and export recipe).
     model_cache: Path = field(default_factory=_cache_dir)
 
@@ -91,6 +104,8 @@ class Settings:
         if not isinstance(self.chunk_overlap, int) or not 0 <= self.chunk_overlap < self.chunk_tokens:
             raise BadInputError(f"chunk_overlap must be at least 0 and less than chunk_tokens ({self.chunk_tokens}), "
                                 f"not {self.chunk_overlap!r}")
+        if not isinstance(self.embed_threads, int) or self.embed_threads < 0:
+            raise BadInputError(f"embed_threads (QA_EMBED_THREADS) must be a whole number of at least 0, not {self.embed_threads!r}")
         if not isinstance(self.history_turns, int) or self.history_turns < 0:
             raise BadInputError(f"history_turns must be a whole number of at least 0, not {self.history_turns!r}")
 

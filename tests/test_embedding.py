@@ -117,7 +117,7 @@ def test_auto_falls_back_to_torch_with_one_line_and_onnx_says_what_to_do(monkeyp
     class Torch:
         backend = "torch-float32"
 
-        def __init__(self, *, dtype: str) -> None:
+        def __init__(self, *, dtype: str, threads: int = 0) -> None:
             self.dtype = dtype
 
     monkeypatch.setattr(onnx_embedding, "load", broken)
