@@ -109,12 +109,16 @@ def _connect(address: str, workers: int | None):  # -> ray module
     try:
         with _quiet_stderr():
             if address == LOCAL:
-                ray.init(include_dashboard=False, num_cpus=workers or None, **kwargs)
+                # address "local": always a new cluster, never one that happens to run here already.
+                ray.init(address="local", include_dashboard=False, num_cpus=workers or None, **kwargs)
             else:
                 ray.init(address=address, **kwargs)
     except Exception as e:  # noqa: BLE001 - ConnectionError, ValueError, RuntimeError…: all mean no cluster
-        where = "a local Ray cluster" if address == LOCAL else f"the Ray cluster at {address}"
-        raise QAError(f"cannot start or reach {where}: {_one_line(e)}") from None
+        if address == LOCAL:
+            raise QAError(f"cannot start a local Ray cluster: {_one_line(e)}") from None
+        raise QAError(f"cannot connect to the Ray cluster at {address}: {_one_line(e)} (its port answers: check that "
+                      "this machine has the cluster's Ray version and auth token, RAY_AUTH_TOKEN or "
+                      "RAY_AUTH_TOKEN_PATH)") from None
     return ray
 
 
