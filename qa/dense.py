@@ -1,30 +1,92 @@
-"""The dense side: FAISS inner product over normalised vectors (cosine similarity)."""
+"""The dense side: FAISS inner product over normalised sentence vectors (cosine similarity).
+
+Below ``COMPRESS_THRESHOLD`` vectors the index is exact (IndexFlatIP, in RAM). From there on it is
+compressed: an IVF index with an HNSW coarse quantizer over PQ codes (``PQ_M`` bytes a vector
+instead of 1,536), searched for ``RESCORE`` candidates that are re-scored exactly from the
+memory-mapped float32 vectors, so results carry true cosines while resident memory holds the codes.
+Both are plain FAISS files (``faiss.serialize_index``), never pickled.
+"""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 
-# Above this many vectors exact search gets slow on a laptop CPU; an HNSW graph takes over.
-HNSW_THRESHOLD = 200_000
-HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 80
+# Exact search below this many vectors (the dev indexes: 16 k and 110 k sentences); compressed above.
+COMPRESS_THRESHOLD = 200_000
+# Graphs over full vectors were built above 200 k before the compressed index; such files still load.
 HNSW_EF_SEARCH = 128
+# Compressed index, measured on 1 M synthetic vectors calibrated to real sentence vectors' nearest-
+# neighbour distances, and on the real 127 k vectors with real questions (bench/scale.py,
+# docs/benchmarks.md section 4). PQ48 keeps 48 bytes a vector (10 M: 480 MB of codes).
+PQ_M = 48
+# Lists probed per query: recall of the candidate set against exact top 10 before re-scoring
+# flattens out between 32 and 64 lists while the scan time doubles (section 4).
+NPROBE = 32
+# Candidates re-scored exactly from the float32 vectors: PQ's ranking is coarse (recall@10 ~0.6 on
+# its own), so the true top 10 must be inside a deeper candidate list; 256 reaches the floor of
+# 0.95 with a margin, and costs 256 rows of vectors.npy (384 KB) a query.
+RESCORE = 256
+# k-means for the coarse lists on this many sampled vectors a list (FAISS warns below 39).
+TRAIN_PER_LIST = 40
+QUANTIZER_M = 32
+ADD_BLOCK = 100_000
 
 
-def build(vectors: np.ndarray):  # -> faiss.Index
+def nlist_for(n: int) -> int:
+    """Coarse lists for ``n`` vectors: the power of two nearest sqrt(n) (1 M: 1024; 10 M: 4096)."""
+    return int(min(65_536, max(16, 2 ** round(math.log2(max(1.0, math.sqrt(n)))))))
+
+
+def build(vectors: np.ndarray, *, threshold: int = COMPRESS_THRESHOLD, seed: int = 0):  # -> faiss.Index
+    """Exact below ``threshold`` vectors, compressed from there on. ``vectors`` may be a memmap."""
     import faiss
 
     n, dim = vectors.shape if vectors.ndim == 2 else (0, 384)
-    if n >= HNSW_THRESHOLD:
-        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-    else:
+    if n < max(threshold, 1):
         index = faiss.IndexFlatIP(dim)
-    if n:
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        if n:
+            index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        return index
+    nlist = nlist_for(n)
+    # "np": no polysemous training (minutes of annealing for Hamming filtering, which is not used).
+    index = faiss.index_factory(dim, f"IVF{nlist}_HNSW{QUANTIZER_M},PQ{PQ_M}np", faiss.METRIC_INNER_PRODUCT)
+    rng = np.random.default_rng(seed)
+    # The PQ codebooks (256 centroids a sub-space) want some 64 points a centroid as well.
+    sample = np.sort(rng.choice(n, size=min(n, max(TRAIN_PER_LIST * nlist, 64 * 256)), replace=False))
+    index.train(np.ascontiguousarray(vectors[sample], dtype=np.float32))
+    for i in range(0, n, ADD_BLOCK):
+        index.add(np.ascontiguousarray(vectors[i:i + ADD_BLOCK], dtype=np.float32))
+    _tune(index)
     return index
+
+
+def is_compressed(index) -> bool:
+    """An approximate index whose candidates are re-scored from the float32 vectors."""
+    import faiss
+
+    return faiss.try_extract_index_ivf(index) is not None
+
+
+def is_exact(index) -> bool:
+    import faiss
+
+    return isinstance(index, faiss.IndexFlat)
+
+
+def _tune(index) -> None:
+    import faiss
+
+    ivf = faiss.try_extract_index_ivf(index)
+    if ivf is not None:
+        ivf.nprobe = NPROBE
+        quantizer = faiss.downcast_index(ivf.quantizer)
+        if hasattr(quantizer, "hnsw"):
+            quantizer.hnsw.efSearch = max(64, 2 * NPROBE)  # must exceed nprobe to return that many lists
+    elif hasattr(index, "hnsw"):
+        index.hnsw.efSearch = HNSW_EF_SEARCH
 
 
 def to_bytes(index) -> bytes:
@@ -37,13 +99,42 @@ def load(path: Path):  # -> faiss.Index
     import faiss
 
     index = faiss.read_index(str(path))
-    if hasattr(index, "hnsw"):
-        index.hnsw.efSearch = HNSW_EF_SEARCH
+    _tune(index)
     return index
 
 
-def search(index, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """(scores, ids) of the ``k`` nearest vectors to one query vector; ids of -1 are padding."""
-    k = max(1, min(k, index.ntotal))
-    scores, ids = index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k)
-    return scores[0], ids[0]
+def search(index, query: np.ndarray, k: int, *, vectors: np.ndarray | None = None,
+           allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(scores, ids) of the ``k`` nearest vectors to one query vector; ids of -1 are padding.
+
+    A compressed index needs ``vectors`` (row i = vector i, a memmap is fine): its ``RESCORE`` best
+    candidates are re-scored exactly, so the scores are true cosines. ``allowed`` (a boolean mask
+    over the vectors) restricts a compressed index's search to those vectors.
+    """
+    import faiss
+
+    q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+    if not is_compressed(index):
+        k = max(1, min(k, index.ntotal))
+        scores, ids = index.search(q, k)
+        return scores[0], ids[0]
+    if vectors is None:
+        raise ValueError("a compressed index is searched with its vectors, for exact re-scoring")
+    depth = max(1, min(max(k, RESCORE), index.ntotal))
+    params = None
+    if allowed is not None:
+        bitmap = np.packbits(np.asarray(allowed, dtype=bool), bitorder="little")
+        params = faiss.SearchParametersIVF(sel=faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bitmap)),
+                                           nprobe=faiss.try_extract_index_ivf(index).nprobe)
+    _, ids = index.search(q, depth, params=params)
+    return rescore(vectors, query, ids[0][ids[0] >= 0], k)
+
+
+def rescore(vectors: np.ndarray, query: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The exact cosines of the candidate ``ids`` with ``query``: the best ``k``, best first."""
+    ids = np.unique(ids)  # sorted: one forward pass through a memmap
+    if ids.size == 0:
+        return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
+    exact = np.asarray(vectors[ids], dtype=np.float32) @ np.asarray(query, dtype=np.float32).ravel()
+    top = np.argsort(-exact, kind="stable")[:k]
+    return exact[top], ids[top].astype(np.int64)

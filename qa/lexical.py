@@ -66,12 +66,13 @@ class Lexical:
         self.bm25.save(str(folder), allow_pickle=False, show_progress=False)
 
     @classmethod
-    def load(cls, folder: Path) -> "Lexical":
+    def load(cls, folder: Path, *, mmap: bool = False) -> "Lexical":
+        """Read the saved index; with ``mmap`` its score matrix stays memory-mapped (large collections)."""
         if (folder / cls._EMPTY).is_file():
             return cls(None)
         import bm25s
 
-        return cls(bm25s.BM25.load(str(folder), allow_pickle=False, show_progress=False))
+        return cls(bm25s.BM25.load(str(folder), allow_pickle=False, show_progress=False, mmap=mmap))
 
     def known(self, terms: list[str]) -> list[str]:
         if self.bm25 is None:
@@ -105,3 +106,43 @@ class Lexical:
             if w and term in self.bm25.vocab_dict:
                 out += w * self.bm25.get_scores([term]).astype(np.float32)
         return out
+
+    def matches(self, terms: list[str], weights: list[float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(chunks, scores): every chunk holding a query term, ascending, with its weighted BM25 score.
+
+        Only the postings of the query terms are read (column t of bm25s's sparse score matrix), so
+        the cost follows the terms' document frequencies, not the collection's size.
+        """
+        none = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        if self.bm25 is None:
+            return none
+        sc, vocab = self.bm25.scores, self.bm25.vocab_dict
+        ids, vals = [], []
+        for term, w in zip(terms, weights if weights is not None else [1.0] * len(terms)):
+            tid = vocab.get(term)
+            if w and tid is not None:
+                a, b = int(sc["indptr"][tid]), int(sc["indptr"][tid + 1])
+                ids.append(np.asarray(sc["indices"][a:b]))
+                vals.append(np.asarray(sc["data"][a:b], dtype=np.float32) * np.float32(w))
+        if not ids:
+            return none
+        chunks, inverse = np.unique(np.concatenate(ids), return_inverse=True)
+        return chunks.astype(np.int64), np.bincount(inverse, weights=np.concatenate(vals)).astype(np.float32)
+
+    def top(self, terms: list[str], weights: list[float] | None, k: int, *,
+            allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(chunks, scores) of the ``k`` best chunks with a positive score (only ``allowed`` ones, a
+        boolean mask, if given), best first, ties by chunk number; from the query terms' postings."""
+        chunks, scores = self.matches(terms, weights)
+        keep = scores > 0
+        if allowed is not None:
+            keep &= allowed[chunks]
+        chunks, scores = chunks[keep], scores[keep]
+        if chunks.size > k:
+            part = np.argpartition(-scores, k - 1)[:k]
+            cut = scores[part].min()
+            # Everything tied with the k-th best is kept, so ties break by chunk number as in a sort.
+            chosen = scores >= cut
+            chunks, scores = chunks[chosen], scores[chosen]
+        order = np.lexsort((chunks, -scores))[:k]
+        return chunks[order], scores[order]

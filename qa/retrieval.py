@@ -28,8 +28,14 @@ LEXICAL_WEIGHT = 0.5
 # (the engine decides that; see questions.needs_context), and how much less each older one.
 HISTORY_WEIGHT = 0.6
 HISTORY_DECAY = 0.5
-# At scale (HNSW), this many nearest sentences per candidate chunk are fetched.
+# An HNSW graph over full vectors (indexes built before the compressed one): this many nearest
+# sentences per candidate chunk are fetched.
 ANN_PER_CANDIDATE = 20
+# At scale (a compressed dense index) only candidates are ranked: the chunks of the dense.RESCORE
+# nearest sentences, and the best LEXICAL_CANDIDATES chunks by BM25. Each candidate's fused score is
+# exact (BM25 from the query terms' postings, its best sentence's cosine from the float32 vectors),
+# so what can differ from exact ranking is only a chunk that neither list proposes.
+LEXICAL_CANDIDATES = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,16 +89,40 @@ def _iso_date(name: str, value: object) -> str | None:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class Sparse:
+    """A vector of ``size`` values of which those at ``ids`` (ascending) are known; any other
+    position reads as ``floor``. Indexing by one position, as a numpy array of that size would."""
+
+    size: int
+    ids: np.ndarray
+    values: np.ndarray
+    floor: float
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, i: int) -> np.float32:
+        if not -self.size <= i < self.size:
+            raise IndexError(f"index {i} is out of bounds for size {self.size}")
+        i = int(i) % self.size
+        j = int(np.searchsorted(self.ids, i))
+        return self.values[j] if j < self.ids.size and self.ids[j] == i else np.float32(self.floor)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class Retrieval:
     """What retrieval found for one question: answering consumes this, never re-running it.
 
     ``scores`` holds every chunk's fused score (``-inf`` for chunks the filters exclude); ``order``
-    the allowed chunks, best first; ``sentence_sims`` the cosine of every sentence row.
+    the allowed chunks, best first; ``sentence_sims`` the cosine of every sentence row. At scale
+    (a compressed dense index) ``order`` holds only the ranked candidates, and ``scores`` and
+    ``sentence_sims`` are ``Sparse``: exact at the candidates and their sentences, ``-inf`` and the
+    lowest computed cosine elsewhere.
     """
 
     query: Query
-    scores: np.ndarray
-    sentence_sims: np.ndarray
+    scores: np.ndarray | Sparse
+    sentence_sims: np.ndarray | Sparse
     order: np.ndarray
     filters: Filters = field(default_factory=Filters)
 
@@ -144,13 +174,29 @@ def allowed_chunks(snap: Snapshot, filters: Filters) -> np.ndarray:
     )
 
 
+def allowed_mask(snap: Snapshot, filters: Filters) -> np.ndarray | None:
+    """``allowed_chunks`` from the snapshot's per-chunk arrays, vectorised (None: no filter)."""
+    if not filters.active:
+        return None
+    codes = [i for i, name in enumerate(snap.source_names) if name in set(filters.sources)]
+    mask = np.isin(snap.chunk_source_code, codes) if filters.sources else np.ones(len(snap.chunks), dtype=bool)
+    dates = snap.chunk_date_array
+    if filters.since or filters.until:
+        mask &= dates != ""
+    if filters.since:
+        mask &= dates >= filters.since
+    if filters.until:
+        mask &= dates <= filters.until
+    return mask
+
+
 def sentence_similarities(snap: Snapshot, qv: np.ndarray, *, candidates: int) -> np.ndarray:
-    """The cosine of every sentence with ``qv``: exact below the HNSW threshold; above it, the
-    nearest sentences from the graph and, for the rest, the lowest of those."""
+    """The cosine of every sentence with ``qv``: exact with an exact index; with an HNSW graph
+    (indexes built before the compressed one), the nearest sentences and, for the rest, the lowest."""
     n = len(snap.sentence_spans)
     if n == 0:
         return np.zeros(0, dtype=np.float32)
-    if n <= dense.HNSW_THRESHOLD:
+    if dense.is_exact(snap.dense_index):
         return snap.vectors @ qv
     scores, ids = dense.search(snap.dense_index, qv, candidates * ANN_PER_CANDIDATE)
     keep = ids >= 0
@@ -168,7 +214,10 @@ def search(snap: Snapshot, embedder: Embedder, question: str, history: list[str]
     if n_chunks == 0:
         empty = np.zeros(0, dtype=np.float32)
         return Retrieval(query, empty, empty, np.zeros(0, dtype=np.int64), filters)
-    sims = sentence_similarities(snap, query_vector(embedder, query), candidates=candidates)
+    qv = query_vector(embedder, query)
+    if snap.at_scale:
+        return _search_candidates(snap, query, qv, filters)
+    sims = sentence_similarities(snap, qv, candidates=candidates)
     best = np.full(n_chunks, -1.0, dtype=np.float32)
     np.maximum.at(best, snap.sentence_chunk, sims)
     mask = allowed_chunks(snap, filters)
@@ -178,3 +227,42 @@ def search(snap: Snapshot, embedder: Embedder, question: str, history: list[str]
     fused[~mask] = -np.inf
     order = np.argsort(-fused, kind="stable")[: int(mask.sum())]
     return Retrieval(query, fused, sims, order, filters)
+
+
+def _search_candidates(snap: Snapshot, query: Query, qv: np.ndarray, filters: Filters) -> Retrieval:
+    """Rank only candidates: the chunks of the nearest sentences (compressed index, re-scored) and
+    the best chunks by BM25, each with its exact fused score. Nothing here is as long as the collection
+    except the filter masks, and those only when filters are set."""
+    mask = allowed_mask(snap, filters)
+    sentence_mask = None if mask is None else mask[snap.sentence_chunk]
+    _, near = dense.search(snap.dense_index, qv, dense.RESCORE, vectors=snap.vectors, allowed=sentence_mask)
+    matched, bm25 = snap.lexical.matches(query.terms, query.weights)
+    if mask is not None:
+        keep = mask[matched]
+        matched, bm25 = matched[keep], bm25[keep]
+    positive = bm25 > 0
+    best_lexical = np.zeros(0, dtype=np.int64)
+    if positive.any():
+        pos_chunks, pos_scores = matched[positive], bm25[positive]
+        k = min(LEXICAL_CANDIDATES, pos_chunks.size)
+        best_lexical = pos_chunks[np.argpartition(-pos_scores, k - 1)[:k]]
+    chunks = np.union1d(snap.sentence_chunk[near], best_lexical).astype(np.int64)
+    # Every sentence of every candidate, exactly: its best sets the chunk's dense score.
+    first, last = snap.first_sentence[chunks], snap.first_sentence[chunks + 1]
+    counts = last - first
+    rows = np.repeat(first - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+    sims = (np.asarray(snap.vectors[rows], dtype=np.float32) @ qv).astype(np.float32)
+    best = np.full(chunks.size, -1.0, dtype=np.float32)
+    np.maximum.at(best, np.repeat(np.arange(chunks.size), counts), sims)
+    lexical = np.zeros(chunks.size, dtype=np.float32)
+    at = np.searchsorted(matched, chunks)
+    found = at < matched.size
+    found[found] = matched[at[found]] == chunks[found]
+    lexical[found] = bm25[at[found]]
+    # BM25's scale is the best allowed chunk of the whole collection, as in the exact ranking.
+    top = float(bm25.max()) if bm25.size else 0.0
+    fused = (LEXICAL_WEIGHT * (lexical / top if top > 0 else lexical) + (1 - LEXICAL_WEIGHT) * best).astype(np.float32)
+    order = chunks[np.argsort(-fused, kind="stable")]
+    floor = float(sims.min()) if sims.size else 0.0
+    return Retrieval(query, Sparse(len(snap.chunks), chunks, fused, -np.inf),
+                     Sparse(len(snap.sentence_spans), rows, sims, floor), order, filters)

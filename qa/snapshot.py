@@ -6,6 +6,7 @@ generation.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -29,14 +30,26 @@ class Snapshot:
         self.dense_index = dense_index
         self.chunks = generation.chunks
         self.documents: dict[str, Document] = generation.documents
+        # A memmap when the dense index is compressed (re-scoring reads a few rows a query).
         self.vectors = generation.vectors
         # Row i of the sentence vectors belongs to chunk sentence_chunk[i], span sentence_spans[i].
-        self.sentence_chunk = np.array([ci for ci, c in enumerate(self.chunks) for _ in c.sentences], dtype=np.int64)
+        counts = np.fromiter((len(c.sentences) for c in self.chunks), dtype=np.int64, count=len(self.chunks))
+        self.sentence_chunk = np.repeat(np.arange(len(self.chunks), dtype=np.int64), counts)
         self.sentence_spans = [sp for c in self.chunks for sp in c.sentences]
-        self.first_sentence = np.cumsum([0] + [len(c.sentences) for c in self.chunks])
+        self.first_sentence = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         # Per chunk: its article's outlet (lower case) and date, for filters.
         self.chunk_source = [(self.documents[c.path].source or "").casefold() for c in self.chunks]
         self.chunk_date = [self.documents[c.path].date for c in self.chunks]
+        # The same as arrays, so a filter is a few vectorised comparisons at scale ("" = no date).
+        self.source_names = sorted(set(self.chunk_source))
+        code = {name: i for i, name in enumerate(self.source_names)}
+        self.chunk_source_code = np.fromiter((code[s] for s in self.chunk_source), dtype=np.int32, count=len(self.chunks))
+        self.chunk_date_array = np.array([d or "" for d in self.chunk_date], dtype=str)
+
+    @property
+    def at_scale(self) -> bool:
+        """A compressed dense index: retrieval ranks candidates only (qa.retrieval)."""
+        return dense.is_compressed(self.dense_index)
 
     @property
     def info(self) -> IndexInfo:
@@ -45,7 +58,7 @@ class Snapshot:
     @classmethod
     def load(cls, index: Path, settings: Settings, embedder: Embedder) -> "Snapshot":
         """Load the live generation; a QAError (never another exception) when it cannot be used."""
-        generation = store.read(index)
+        generation = store.read(index, mmap_vectors=True)
         store.check_shape(generation.manifest, settings.index_shape(), index)
         if generation.manifest.get("weights_sha256") != embedder.weights:
             raise IndexMismatchError(
@@ -53,8 +66,11 @@ class Snapshot:
                 f"`qa index build {generation.manifest.get('articles', 'ARTICLES')} --index {index}`"
             )
         try:
-            lexical = Lexical.load(generation.folder / "bm25")
             dense_index = dense.load(generation.folder / "dense.faiss")
+            scaled = dense.is_compressed(dense_index)
+            if not scaled:  # exact search reads every vector a query: hold them in RAM, as before
+                generation = dataclasses.replace(generation, vectors=np.array(generation.vectors))
+            lexical = Lexical.load(generation.folder / "bm25", mmap=scaled)
             snapshot = cls(generation, lexical, dense_index)
         except QAError:
             raise

@@ -289,10 +289,11 @@ def info(folder: Path) -> IndexInfo:
     return info_of(folder, gen, _manifest_of(gen, folder))
 
 
-def read(folder: Path) -> Generation:
-    """Read the live generation whole (nothing stays memory-mapped to files a rebuild may remove).
+def read(folder: Path, *, mmap_vectors: bool = False) -> Generation:
+    """Read the live generation whole, or with ``mmap_vectors`` its vectors memory-mapped (read-only).
 
-    Raises a QAError, never another exception, when the files cannot be used.
+    A mapping stays valid when a later build prunes the generation: on Linux an unlinked file lives
+    on until it is unmapped. Raises a QAError, never another exception, when the files cannot be used.
     """
     folder = Path(folder)
     gen = current(folder)
@@ -310,7 +311,7 @@ def read(folder: Path) -> Generation:
             if not (0 <= start < end <= len(text)) or any(not (start <= a < b <= end) for a, b in sentences):
                 raise ValueError(f"chunk {r.get('id')!r} lies outside its article")
             chunks.append(Chunk(r["id"], r["path"], start, end, text[start:end], sentences))
-        vectors = np.load(gen / "vectors.npy", allow_pickle=False)
+        vectors = np.load(gen / "vectors.npy", allow_pickle=False, mmap_mode="r" if mmap_vectors else None)
     except Exception as e:  # noqa: BLE001 - whatever is wrong with the files, the index is damaged
         raise damaged(folder, getattr(e, "strerror", None) or e) from e
     n_sentences = sum(len(c.sentences) for c in chunks)

@@ -59,3 +59,125 @@ def test_idf_counts_the_chunks_holding_each_term():
         assert np.isclose(idf[term], np.log(1 + (n - df + 0.5) / (df + 0.5)))
         if df:
             assert np.count_nonzero(lex.scores([term])) == df
+
+
+# -- at scale: memory-mapped BM25 read through the query terms' postings, and candidate ranking ----
+
+import re as _re
+
+import pytest
+
+from conftest import ARTICLES, FakeEmbedder
+
+
+def _seed_words() -> list[str]:
+    text = " ".join(p.read_text(encoding="utf-8") for p in sorted(ARTICLES.glob("*.txt")))
+    return sorted({w for w in _re.findall(r"[A-Za-z]{3,}", text)})
+
+
+def _seed_sentences() -> list[str]:
+    text = " ".join(p.read_text(encoding="utf-8") for p in sorted(ARTICLES.glob("*.txt")))
+    return [s.strip() for s in _re.split(r"(?<=[.!?])\s+|\n+", text) if len(s.strip()) > 20]
+
+
+def test_postings_top_k_of_a_memory_mapped_bm25_equals_the_full_scores_top_k(tmp_path):
+    texts = _seed_sentences()
+    assert len(texts) > 40
+    built = Lexical.build(texts)
+    built.save(tmp_path / "bm25")
+    mapped = Lexical.load(tmp_path / "bm25", mmap=True)
+    assert isinstance(mapped.bm25.scores["data"], np.memmap)
+    queries = [(["white", "helmet"], None), (["white", "helmet", "syria", "armi"], [1.0, 1.0, 0.6, 0.3]),
+               (["minist", "defenc", "absentterm"], [1.0, 0.5, 1.0]), (["absentterm"], None)]
+    for terms, weights in queries:
+        full = built.scores(terms, weights)
+        chunks, scores = mapped.matches(terms, weights)
+        assert chunks.tolist() == np.flatnonzero(full > 0).tolist()
+        assert np.allclose(scores, full[chunks], rtol=1e-6)
+        for k in (1, 5, 500):
+            top, top_scores = mapped.top(terms, weights, k)
+            expected = [int(i) for i in np.lexsort((np.arange(full.size), -full)) if full[i] > 0][:k]
+            assert top.tolist() == expected
+            assert np.allclose(top_scores, full[top], rtol=1e-6)
+        allowed = np.arange(full.size) % 2 == 0
+        top, _ = mapped.top(terms, weights, 5, allowed=allowed)
+        assert top.tolist() == [int(i) for i in np.lexsort((np.arange(full.size), -full)) if full[i] > 0 and allowed[i]][:5]
+    assert sum(mapped.top(t, w, 5)[0].size for t, w in queries[:3]) > 0  # the queries do match
+
+
+OUTLETS = ("Alpha News", "Beta Times", "Gamma Post", "Delta Wire")
+
+
+@pytest.fixture(scope="module")
+def scaled_index(tmp_path_factory) -> "Path":
+    """600 articles of seed words (fake embedder), then a generation whose dense index is the
+    compressed one (the threshold lowered through dense.build's argument)."""
+    from qa import dense, store
+    from qa.indexing import build_index
+
+    root = tmp_path_factory.mktemp("scaled")
+    folder, index = root / "articles", root / "index"
+    folder.mkdir()
+    words = _seed_words()
+    rng = np.random.default_rng(0)
+    for i in range(600):
+        sentences = [" ".join(rng.choice(words, size=int(rng.integers(8, 16)))).capitalize() + "." for _ in range(6)]
+        front = f"---\ntitle: Article {i}\nsource: {OUTLETS[i % 4]}\ndate: 2020-{1 + i % 12:02d}-15\n---\n"
+        (folder / f"a{i:04d}.txt").write_text(front + "\n".join(sentences) + "\n", encoding="utf-8")
+    build_index(folder, index, embedder=FakeEmbedder())
+    gen = store.read(index)
+    assert len(gen.vectors) > 3_000
+    compressed = dense.build(gen.vectors, threshold=1_000)
+    with store.writer_lock(index):
+        store.write(index, manifest=gen.manifest, documents=list(gen.documents.values()), chunks=gen.chunks,
+                    vectors=gen.vectors, dense_bytes=dense.to_bytes(compressed), lexical=Lexical.load(gen.folder / "bm25"))
+    return index
+
+
+def test_at_scale_only_candidates_are_ranked_each_with_its_exact_fused_score(scaled_index):
+    from qa import retrieval
+    from qa.settings import Settings
+    from qa.snapshot import Snapshot
+
+    embedder = FakeEmbedder()
+    snap = Snapshot.load(scaled_index, Settings(), embedder)
+    assert snap.at_scale and isinstance(snap.vectors, np.memmap)
+    assert isinstance(snap.lexical.bm25.scores["data"], np.memmap)
+    exact_snap = Snapshot(snap.generation, snap.lexical, __import__("qa.dense", fromlist=["build"]).build(np.array(snap.vectors)))
+    assert not exact_snap.at_scale
+    words = _seed_words()
+    rng = np.random.default_rng(1)
+    overlap = []
+    for _ in range(15):
+        question = " ".join(rng.choice(words, size=4))
+        found = retrieval.search(snap, embedder, question, [], turns=1, candidates=50)
+        exact = retrieval.search(exact_snap, embedder, question, [], turns=1, candidates=50)
+        assert 0 < found.order.size < len(snap.chunks)
+        # Every candidate carries the exact fused score, so candidates keep the exact relative order.
+        assert np.allclose([found.scores[i] for i in found.order], exact.scores[found.order], atol=1e-5)
+        position = np.argsort(exact.order)
+        assert np.all(np.diff(position[found.order]) > 0) or np.allclose(
+            np.diff([exact.scores[i] for i in found.order]), 0, atol=1e-5)
+        for ci in found.order[:5]:  # what answering reads: every sentence of the top chunks, exactly
+            for row in range(snap.first_sentence[ci], snap.first_sentence[ci + 1]):
+                assert np.isclose(found.sentence_sims[row], exact.sentence_sims[row], atol=1e-6)
+        assert found.sentence_sims.size == exact.sentence_sims.size and len(found.scores) == len(exact.scores)
+        outside = next(i for i in range(len(snap.chunks)) if i not in set(found.order.tolist()))
+        assert found.scores[outside] == -np.inf and found.scores[-len(snap.chunks)] == found.scores[0]
+        overlap.append(len(set(found.order[:10].tolist()) & set(exact.order[:10].tolist())) / 10)
+    assert np.mean(overlap) >= 0.95
+
+
+def test_at_scale_filters_still_hold(scaled_index):
+    from qa import retrieval
+    from qa.settings import Settings
+    from qa.snapshot import Snapshot
+
+    embedder = FakeEmbedder()
+    snap = Snapshot.load(scaled_index, Settings(), embedder)
+    for filters in (Filters.make(["beta times"]), Filters.make(None, "2020-06-01", "2020-08-31"),
+                    Filters.make(["Alpha News", "Delta Wire"], "2020-03-01")):
+        assert retrieval.allowed_mask(snap, filters).tolist() == retrieval.allowed_chunks(snap, filters).tolist()
+        found = retrieval.search(snap, embedder, "white helmets syria army", [], turns=1, candidates=50, filters=filters)
+        allowed = retrieval.allowed_chunks(snap, filters)
+        assert found.order.size > 10 and allowed[found.order].all()
