@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+# Query-term postings longer than 1/DENSE_SHARE of the chunks are summed in an array of every chunk.
+DENSE_SHARE = 8
 
 
 @lru_cache(maxsize=1)
@@ -120,14 +122,21 @@ class Lexical:
         ids, vals = [], []
         for term, w in zip(terms, weights if weights is not None else [1.0] * len(terms)):
             tid = vocab.get(term)
-            if w and tid is not None:
+            if w and tid is not None and tid + 1 < len(sc["indptr"]):  # bm25s's "" token has no column
                 a, b = int(sc["indptr"][tid]), int(sc["indptr"][tid + 1])
                 ids.append(np.asarray(sc["indices"][a:b]))
                 vals.append(np.asarray(sc["data"][a:b], dtype=np.float32) * np.float32(w))
         if not ids:
             return none
-        chunks, inverse = np.unique(np.concatenate(ids), return_inverse=True)
-        return chunks.astype(np.int64), np.bincount(inverse, weights=np.concatenate(vals)).astype(np.float32)
+        ids, vals = np.concatenate(ids), np.concatenate(vals)
+        if ids.size * DENSE_SHARE < self.size:
+            chunks, inverse = np.unique(ids, return_inverse=True)
+            return chunks.astype(np.int64), np.bincount(inverse, weights=vals).astype(np.float32)
+        # Postings as long as a good share of the collection (a common term): one counting pass over
+        # an array of every chunk is cheaper than sorting them, and no larger than they are.
+        total = np.bincount(ids, weights=vals, minlength=self.size)
+        chunks = np.flatnonzero(total)
+        return chunks.astype(np.int64), total[chunks].astype(np.float32)
 
     def top(self, terms: list[str], weights: list[float] | None, k: int, *,
             allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:

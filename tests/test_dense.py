@@ -54,7 +54,7 @@ def test_above_the_threshold_the_index_is_compressed_with_high_recall(collection
     vectors, queries = collection
     assert dense.is_compressed(compressed) and compressed.ntotal == N
     ivf = faiss.extract_index_ivf(compressed)
-    assert (ivf.nlist, ivf.code_size, ivf.nprobe) == (dense.nlist_for(N), dense.PQ_M, dense.NPROBE)
+    assert (ivf.nlist, ivf.code_size, ivf.nprobe) == (dense.nlist_for(N), dense.PQ_M, dense.nprobe_for(dense.nlist_for(N)))
     truth = [exact_top(vectors, q, 10) for q in queries]
     rescored = recall([dense.search(compressed, q, 10, vectors=vectors)[1] for q in queries], truth)
     codes_only = recall(list(compressed.search(queries, 10)[1]), truth)
@@ -87,8 +87,8 @@ def test_a_saved_compressed_index_loads_tuned_and_answers_the_same(tmp_path, col
     path.write_bytes(dense.to_bytes(compressed))
     loaded = dense.load(path)
     ivf = faiss.extract_index_ivf(loaded)
-    assert dense.is_compressed(loaded) and ivf.nprobe == dense.NPROBE
-    assert faiss.downcast_index(ivf.quantizer).hnsw.efSearch >= dense.NPROBE
+    assert dense.is_compressed(loaded) and ivf.nprobe == dense.nprobe_for(ivf.nlist) == 16
+    assert faiss.downcast_index(ivf.quantizer).hnsw.efSearch >= ivf.nprobe
     for q in queries[:10]:
         a, b = dense.search(loaded, q, 10, vectors=vectors), dense.search(compressed, q, 10, vectors=vectors)
         assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
@@ -116,3 +116,4 @@ def test_a_compressed_index_is_not_searched_without_its_vectors(collection, comp
 
 def test_coarse_lists_grow_with_the_square_root():
     assert [dense.nlist_for(n) for n in (20_000, 1_000_000, 10_000_000)] == [128, 1024, 4096]
+    assert [dense.nprobe_for(dense.nlist_for(n)) for n in (20_000, 1_000_000, 10_000_000)] == [16, 64, 256]

@@ -68,6 +68,7 @@ import re as _re
 import pytest
 
 from conftest import ARTICLES, FakeEmbedder
+from qa.lexical import DENSE_SHARE
 
 
 def _seed_words() -> list[str]:
@@ -87,8 +88,13 @@ def test_postings_top_k_of_a_memory_mapped_bm25_equals_the_full_scores_top_k(tmp
     built.save(tmp_path / "bm25")
     mapped = Lexical.load(tmp_path / "bm25", mmap=True)
     assert isinstance(mapped.bm25.scores["data"], np.memmap)
+    indptr = built.bm25.scores["indptr"]
+    df = {t: int(indptr[i + 1] - indptr[i]) for t, i in built.bm25.vocab_dict.items() if i + 1 < len(indptr)}
+    rare = sorted(t for t, n in df.items() if 1 <= n <= 2)[:3]
+    # Both ways of summing postings: sorting them (rare terms) and counting into every chunk (common).
+    assert sum(df[t] for t in rare) * DENSE_SHARE < len(texts) <= (df["white"] + df["helmet"]) * DENSE_SHARE
     queries = [(["white", "helmet"], None), (["white", "helmet", "syria", "armi"], [1.0, 1.0, 0.6, 0.3]),
-               (["minist", "defenc", "absentterm"], [1.0, 0.5, 1.0]), (["absentterm"], None)]
+               (rare + ["absentterm"], [1.0, 0.5, 0.25, 1.0]), (["absentterm"], None)]
     for terms, weights in queries:
         full = built.scores(terms, weights)
         chunks, scores = mapped.matches(terms, weights)
