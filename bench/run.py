@@ -29,7 +29,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-
 import qa  # noqa: E402
 from qa import documents  # noqa: E402
 from qa.chunking import chunk_document  # noqa: E402
