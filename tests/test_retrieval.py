@@ -171,6 +171,12 @@ def test_at_scale_only_candidates_are_ranked_each_with_its_exact_fused_score(sca
         outside = next(i for i in range(len(snap.chunks)) if i not in set(found.order.tolist()))
         assert found.scores[outside] == -np.inf and found.scores[-len(snap.chunks)] == found.scores[0]
         overlap.append(len(set(found.order[:10].tolist()) & set(exact.order[:10].tolist())) / 10)
+        # Answering reads the sparse scores as it reads arrays: the same candidates, the same features.
+        from qa import answering
+
+        top = [c.chunk for c in answering.candidates(snap, found)][:5]
+        assert top and top == [c.chunk for c in answering.candidates(exact_snap, exact)][:5]
+        assert answering.answer(snap, question, found).question == question
     assert np.mean(overlap) >= 0.95
 
 
