@@ -22,15 +22,19 @@ HNSW_EF_SEARCH = 128
 # neighbour distances, and on the real 127 k vectors with real questions (bench/scale.py,
 # docs/benchmarks.md section 4). PQ48 keeps 48 bytes a vector (10 M: 480 MB of codes).
 PQ_M = 48
-# Lists probed per query: a 16th of them. On 1 M calibrated vectors with the 628 real dev questions,
-# recall@10 after re-scoring 256 is 0.948 / 0.966 / 0.980 with 16 / 32 / 64 of the 1,024 lists
-# (p50 1.2 / 1.9 / 4.7 ms on a loaded 2-core machine): the candidate set, not the re-scoring depth,
-# limits recall, so probing is where the floor of 0.95 is met (docs/benchmarks.md section 4).
-PROBE_SHARE = 16
-# Candidates re-scored exactly from the float32 vectors: PQ48 alone ranks coarsely, so the true top
-# 10 must be inside a deeper candidate list; with 64 lists probed at 1 M, re-scoring 64 / 128 / 256 /
-# 512 gives recall@10 0.951 / 0.974 / 0.980 / 0.985, and 256 rows cost 384 KB of vectors.npy a query.
-RESCORE = 256
+# Lists probed per query: a 32nd of them, and at least 64. Measured (bench/scale.py, docs/benchmarks.md
+# section 4) with real question vectors, recall@10 after re-scoring 256 / 512 candidates:
+#   real 127 k vectors, 256 lists:   16 probed 0.938 / 0.938, 32 probed 0.967 / 0.968
+#   1 M calibrated, 1,024 lists:     32 probed 0.966 / 0.969, 64 probed 0.980 / 0.985 (p50 6.6 / 7.5 ms)
+#   10 M calibrated, 4,096 lists:    64 probed 0.976 / 0.990, 128 probed 0.982 / 0.996 (p50 18 ms),
+#                                    256 probed 0.982 / 0.996 (p50 30 ms)
+# So probing saturates near a 32nd of the lists at 10 M, and below 64 lists recall falls under 0.95.
+PROBE_SHARE = 32
+MIN_PROBES = 64
+# Candidates re-scored exactly from the float32 vectors: PQ48 ranks coarsely, and the denser the
+# collection the deeper the true top 10 lies in its ranking (at 10 M, 128 probed: 0.958 / 0.982 /
+# 0.996 re-scoring 128 / 256 / 512), so 512: 768 KB of vectors.npy a query.
+RESCORE = 512
 # k-means for the coarse lists on this many sampled vectors a list (FAISS warns below 39).
 TRAIN_PER_LIST = 40
 QUANTIZER_M = 32
@@ -43,7 +47,7 @@ def nlist_for(n: int) -> int:
 
 
 def nprobe_for(nlist: int) -> int:
-    return max(16, nlist // PROBE_SHARE)
+    return min(nlist, max(MIN_PROBES, nlist // PROBE_SHARE))
 
 
 def build(vectors: np.ndarray, *, threshold: int = COMPRESS_THRESHOLD, seed: int = 0):  # -> faiss.Index

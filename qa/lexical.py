@@ -12,6 +12,8 @@ import numpy as np
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 # Query-term postings longer than 1/DENSE_SHARE of the chunks are summed in an array of every chunk.
 DENSE_SHARE = 8
+# In a top-k query, a term whose postings cover at most 1/RARE_SHARE of the chunks is "rare" (MaxScore).
+RARE_SHARE = 64
 
 
 @lru_cache(maxsize=1)
@@ -109,26 +111,27 @@ class Lexical:
                 out += w * self.bm25.get_scores([term]).astype(np.float32)
         return out
 
-    def matches(self, terms: list[str], weights: list[float] | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(chunks, scores): every chunk holding a query term, ascending, with its weighted BM25 score.
-
-        Only the postings of the query terms are read (column t of bm25s's sparse score matrix), so
-        the cost follows the terms' document frequencies, not the collection's size.
-        """
-        none = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    def _postings(self, terms: list[str], weights: list[float] | None) -> list[tuple[np.ndarray, np.ndarray, float]]:
+        """(chunks ascending, scores, weight) of each known query term: column t of bm25s's sparse
+        score matrix (views of the memory-mapped arrays), whose chunk numbers bm25s keeps sorted."""
         if self.bm25 is None:
-            return none
+            return []
         sc, vocab = self.bm25.scores, self.bm25.vocab_dict
-        ids, vals = [], []
+        out = []
         for term, w in zip(terms, weights if weights is not None else [1.0] * len(terms)):
             tid = vocab.get(term)
             if w and tid is not None and tid + 1 < len(sc["indptr"]):  # bm25s's "" token has no column
                 a, b = int(sc["indptr"][tid]), int(sc["indptr"][tid + 1])
-                ids.append(np.asarray(sc["indices"][a:b]))
-                vals.append(np.asarray(sc["data"][a:b], dtype=np.float32) * np.float32(w))
-        if not ids:
+                if b > a:
+                    out.append((sc["indices"][a:b], sc["data"][a:b], float(w)))
+        return out
+
+    def _sum(self, postings: list[tuple[np.ndarray, np.ndarray, float]]) -> tuple[np.ndarray, np.ndarray]:
+        none = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        if not postings:
             return none
-        ids, vals = np.concatenate(ids), np.concatenate(vals)
+        ids = np.concatenate([np.asarray(i) for i, _, _ in postings])
+        vals = np.concatenate([np.asarray(v, dtype=np.float32) * np.float32(w) for _, v, w in postings])
         if ids.size * DENSE_SHARE < self.size:
             chunks, inverse = np.unique(ids, return_inverse=True)
             return chunks.astype(np.int64), np.bincount(inverse, weights=vals).astype(np.float32)
@@ -138,18 +141,65 @@ class Lexical:
         chunks = np.flatnonzero(total)
         return chunks.astype(np.int64), total[chunks].astype(np.float32)
 
-    def top(self, terms: list[str], weights: list[float] | None, k: int, *,
-            allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def matches(self, terms: list[str], weights: list[float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(chunks, scores): every chunk holding a query term, ascending, with its weighted BM25 score.
+
+        Only the postings of the query terms are read, so the cost follows the terms' document
+        frequencies, not the collection's size.
+        """
+        return self._sum(self._postings(terms, weights))
+
+    def lookup(self, terms: list[str], weights: list[float] | None, chunks: np.ndarray) -> np.ndarray:
+        """The weighted BM25 score of each of ``chunks``: a binary search in each term's postings."""
+        chunks = np.asarray(chunks, dtype=np.int64)
+        out = np.zeros(chunks.size, dtype=np.float32)
+        for ids, vals, w in self._postings(terms, weights):
+            self._add_found(out, chunks, ids, vals, w)
+        return out
+
+    @staticmethod
+    def _add_found(out: np.ndarray, chunks: np.ndarray, ids: np.ndarray, vals: np.ndarray, w: float) -> None:
+        """out[i] += w * the term's score of chunks[i], where the term's postings hold that chunk."""
+        at = np.minimum(np.searchsorted(ids, chunks), len(ids) - 1)
+        hit = np.asarray(ids[at]) == chunks
+        out[hit] += np.asarray(vals[at[hit]], dtype=np.float32) * np.float32(w)
+
+    def top(self, terms: list[str], weights: list[float] | None, k: int, *, allowed: np.ndarray | None = None,
+            rare: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(chunks, scores) of the ``k`` best chunks with a positive score (only ``allowed`` ones, a
-        boolean mask, if given), best first, ties by chunk number; from the query terms' postings."""
-        chunks, scores = self.matches(terms, weights)
-        keep = scores > 0
+        boolean mask, if given), best first, ties by chunk number.
+
+        Exact, by MaxScore: the chunks holding a rare term (postings up to ``rare`` long, by default
+        1/RARE_SHARE of the chunks) are scored in full, the common terms looked up for them only; a
+        chunk holding common terms alone scores at most the sum of their best, so when the k-th
+        best found beats that, nothing was missed. Otherwise every posting is summed.
+        """
+        postings = self._postings(terms, weights)
+        rare = self.size // RARE_SHARE if rare is None else rare
+        rare_terms = [p for p in postings if len(p[0]) <= rare]
+        common = [p for p in postings if len(p[0]) > rare]
+        if rare_terms and common:
+            chunks, scores = self._sum(rare_terms)
+            if allowed is not None:
+                keep = allowed[chunks]
+                chunks, scores = chunks[keep], scores[keep]
+            for ids, vals, w in common:
+                self._add_found(scores, chunks, ids, vals, w)
+            bound = sum(w * float(np.max(vals)) for _, vals, w in common)
+            if chunks.size >= k and np.partition(scores, chunks.size - k)[chunks.size - k] > bound * (1 + 1e-6):
+                return self._best(chunks, scores, k)
+        chunks, scores = self._sum(postings)
         if allowed is not None:
-            keep &= allowed[chunks]
+            keep = allowed[chunks]
+            chunks, scores = chunks[keep], scores[keep]
+        return self._best(chunks, scores, k)
+
+    @staticmethod
+    def _best(chunks: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        keep = scores > 0
         chunks, scores = chunks[keep], scores[keep]
         if chunks.size > k:
-            part = np.argpartition(-scores, k - 1)[:k]
-            cut = scores[part].min()
+            cut = scores[np.argpartition(-scores, k - 1)[:k]].min()
             # Everything tied with the k-th best is kept, so ties break by chunk number as in a sort.
             chosen = scores >= cut
             chunks, scores = chunks[chosen], scores[chosen]

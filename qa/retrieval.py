@@ -236,16 +236,7 @@ def _search_candidates(snap: Snapshot, query: Query, qv: np.ndarray, filters: Fi
     mask = allowed_mask(snap, filters)
     sentence_mask = None if mask is None else mask[snap.sentence_chunk]
     _, near = dense.search(snap.dense_index, qv, dense.RESCORE, vectors=snap.vectors, allowed=sentence_mask)
-    matched, bm25 = snap.lexical.matches(query.terms, query.weights)
-    if mask is not None:
-        keep = mask[matched]
-        matched, bm25 = matched[keep], bm25[keep]
-    positive = bm25 > 0
-    best_lexical = np.zeros(0, dtype=np.int64)
-    if positive.any():
-        pos_chunks, pos_scores = matched[positive], bm25[positive]
-        k = min(LEXICAL_CANDIDATES, pos_chunks.size)
-        best_lexical = pos_chunks[np.argpartition(-pos_scores, k - 1)[:k]]
+    best_lexical, best_scores = snap.lexical.top(query.terms, query.weights, LEXICAL_CANDIDATES, allowed=mask)
     chunks = np.union1d(snap.sentence_chunk[near], best_lexical).astype(np.int64)
     # Every sentence of every candidate, exactly: its best sets the chunk's dense score.
     first, last = snap.first_sentence[chunks], snap.first_sentence[chunks + 1]
@@ -254,13 +245,9 @@ def _search_candidates(snap: Snapshot, query: Query, qv: np.ndarray, filters: Fi
     sims = (np.asarray(snap.vectors[rows], dtype=np.float32) @ qv).astype(np.float32)
     best = np.full(chunks.size, -1.0, dtype=np.float32)
     np.maximum.at(best, np.repeat(np.arange(chunks.size), counts), sims)
-    lexical = np.zeros(chunks.size, dtype=np.float32)
-    at = np.searchsorted(matched, chunks)
-    found = at < matched.size
-    found[found] = matched[at[found]] == chunks[found]
-    lexical[found] = bm25[at[found]]
+    lexical = snap.lexical.lookup(query.terms, query.weights, chunks)
     # BM25's scale is the best allowed chunk of the whole collection, as in the exact ranking.
-    top = float(bm25.max()) if bm25.size else 0.0
+    top = float(best_scores[0]) if best_scores.size else 0.0
     fused = (LEXICAL_WEIGHT * (lexical / top if top > 0 else lexical) + (1 - LEXICAL_WEIGHT) * best).astype(np.float32)
     order = chunks[np.argsort(-fused, kind="stable")]
     floor = float(sims.min()) if sims.size else 0.0

@@ -6,7 +6,6 @@ generation.
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -58,7 +57,16 @@ class Snapshot:
     @classmethod
     def load(cls, index: Path, settings: Settings, embedder: Embedder) -> "Snapshot":
         """Load the live generation; a QAError (never another exception) when it cannot be used."""
-        generation = store.read(index, mmap_vectors=True)
+        # A compressed dense index means a large collection: its vectors stay memory-mapped.
+        folder = store.current(index)
+        try:
+            dense_index = dense.load(folder / "dense.faiss")
+        except Exception:  # noqa: BLE001 - reported below, after the checks that name a better fix
+            dense_index = None
+        if dense_index is not None and dense.is_compressed(dense_index):
+            generation = store.read(index, mmap_vectors=True)
+        else:
+            generation = store.read(index)
         store.check_shape(generation.manifest, settings.index_shape(), index)
         if generation.manifest.get("weights_sha256") != embedder.weights:
             raise IndexMismatchError(
@@ -66,11 +74,9 @@ class Snapshot:
                 f"`qa index build {generation.manifest.get('articles', 'ARTICLES')} --index {index}`"
             )
         try:
-            dense_index = dense.load(generation.folder / "dense.faiss")
-            scaled = dense.is_compressed(dense_index)
-            if not scaled:  # exact search reads every vector a query: hold them in RAM, as before
-                generation = dataclasses.replace(generation, vectors=np.array(generation.vectors))
-            lexical = Lexical.load(generation.folder / "bm25", mmap=scaled)
+            if dense_index is None or generation.folder != folder:  # damaged, or a build switched meanwhile
+                dense_index = dense.load(generation.folder / "dense.faiss")
+            lexical = Lexical.load(generation.folder / "bm25", mmap=dense.is_compressed(dense_index))
             snapshot = cls(generation, lexical, dense_index)
         except QAError:
             raise

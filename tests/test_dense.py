@@ -87,7 +87,7 @@ def test_a_saved_compressed_index_loads_tuned_and_answers_the_same(tmp_path, col
     path.write_bytes(dense.to_bytes(compressed))
     loaded = dense.load(path)
     ivf = faiss.extract_index_ivf(loaded)
-    assert dense.is_compressed(loaded) and ivf.nprobe == dense.nprobe_for(ivf.nlist) == 16
+    assert dense.is_compressed(loaded) and ivf.nprobe == dense.nprobe_for(ivf.nlist) == 64
     assert faiss.downcast_index(ivf.quantizer).hnsw.efSearch >= ivf.nprobe
     for q in queries[:10]:
         a, b = dense.search(loaded, q, 10, vectors=vectors), dense.search(compressed, q, 10, vectors=vectors)
@@ -116,4 +116,4 @@ def test_a_compressed_index_is_not_searched_without_its_vectors(collection, comp
 
 def test_coarse_lists_grow_with_the_square_root():
     assert [dense.nlist_for(n) for n in (20_000, 1_000_000, 10_000_000)] == [128, 1024, 4096]
-    assert [dense.nprobe_for(dense.nlist_for(n)) for n in (20_000, 1_000_000, 10_000_000)] == [16, 64, 256]
+    assert [dense.nprobe_for(dense.nlist_for(n)) for n in (20_000, 1_000_000, 10_000_000)] == [64, 64, 128]

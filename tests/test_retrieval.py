@@ -100,14 +100,18 @@ def test_postings_top_k_of_a_memory_mapped_bm25_equals_the_full_scores_top_k(tmp
         chunks, scores = mapped.matches(terms, weights)
         assert chunks.tolist() == np.flatnonzero(full > 0).tolist()
         assert np.allclose(scores, full[chunks], rtol=1e-6)
+        assert np.allclose(mapped.lookup(terms, weights, np.arange(full.size)), full, rtol=1e-6)
         for k in (1, 5, 500):
-            top, top_scores = mapped.top(terms, weights, k)
-            expected = [int(i) for i in np.lexsort((np.arange(full.size), -full)) if full[i] > 0][:k]
-            assert top.tolist() == expected
-            assert np.allclose(top_scores, full[top], rtol=1e-6)
+            # MaxScore with the default split, and with any term longer than 1 or 2 postings "common".
+            for rare in (None, 1, 2):
+                top, top_scores = mapped.top(terms, weights, k, rare=rare)
+                expected = [int(i) for i in np.lexsort((np.arange(full.size), -full)) if full[i] > 0][:k]
+                assert top.tolist() == expected
+                assert np.allclose(top_scores, full[top], rtol=1e-6)
         allowed = np.arange(full.size) % 2 == 0
-        top, _ = mapped.top(terms, weights, 5, allowed=allowed)
-        assert top.tolist() == [int(i) for i in np.lexsort((np.arange(full.size), -full)) if full[i] > 0 and allowed[i]][:5]
+        for rare in (None, 2):
+            top, _ = mapped.top(terms, weights, 5, allowed=allowed, rare=rare)
+            assert top.tolist() == [int(i) for i in np.lexsort((np.arange(full.size), -full)) if full[i] > 0 and allowed[i]][:5]
     assert sum(mapped.top(t, w, 5)[0].size for t, w in queries[:3]) > 0  # the queries do match
 
 
@@ -193,3 +197,22 @@ def test_at_scale_filters_still_hold(scaled_index):
         found = retrieval.search(snap, embedder, "white helmets syria army", [], turns=1, candidates=50, filters=filters)
         allowed = retrieval.allowed_chunks(snap, filters)
         assert found.order.size > 10 and allowed[found.order].all()
+
+
+def test_maxscore_stops_early_when_the_rare_terms_decide_the_top_k(tmp_path, monkeypatch):
+    texts = _seed_sentences()
+    lex = Lexical.build(texts)
+    indptr = lex.bm25.scores["indptr"]
+    df = {t: int(indptr[i + 1] - indptr[i]) for t, i in lex.bm25.vocab_dict.items() if i + 1 < len(indptr)}
+    rare = sorted(t for t, n in df.items() if n == 1)[0]
+    sums = []
+    original = Lexical._sum
+    monkeypatch.setattr(Lexical, "_sum", lambda self, postings: sums.append(len(postings)) or original(self, postings))
+    terms, weights = [rare, "white"], [1.0, 0.1]
+    top, scores = lex.top(terms, weights, 1, rare=1)
+    full = lex.scores(terms, weights)
+    assert top.tolist() == [int(np.argmax(full))] and np.isclose(scores[0], full.max())
+    assert sums == [1]  # only the rare term's postings were summed; "white" was looked up
+    sums.clear()
+    lex.top(terms, [0.1, 1.0], 3, rare=1)  # the common term now decides: every posting is summed
+    assert sums == [1, 2]
