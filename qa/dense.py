@@ -10,6 +10,7 @@ Both are plain FAISS files (``faiss.serialize_index``), never pickled.
 from __future__ import annotations
 
 import math
+import mmap
 from pathlib import Path
 
 import numpy as np
@@ -145,6 +146,22 @@ def rescore(vectors: np.ndarray, query: np.ndarray, ids: np.ndarray, k: int) -> 
     ids = np.unique(ids)  # sorted: one forward pass through a memmap
     if ids.size == 0:
         return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
+    prefetch(vectors, ids)
     exact = np.asarray(vectors[ids], dtype=np.float32) @ np.asarray(query, dtype=np.float32).ravel()
     top = np.argsort(-exact, kind="stable")[:k]
     return exact[top], ids[top].astype(np.int64)
+
+
+def prefetch(vectors: np.ndarray, rows: np.ndarray) -> None:
+    """Ask the kernel to read these rows of a memory-mapped vectors.npy now, all at once: touching
+    them one by one waits for one random read after another (at 10 M vectors, some 2,000 a query)."""
+    mapping = getattr(vectors, "_mmap", None)
+    if mapping is None or not hasattr(mmap, "MADV_WILLNEED") or len(rows) == 0:
+        return
+    row_bytes = vectors.shape[1] * vectors.itemsize
+    first = vectors.offset % mmap.ALLOCATIONGRANULARITY + np.asarray(rows, dtype=np.int64) * row_bytes
+    pages = np.unique(np.concatenate([first // mmap.PAGESIZE, (first + row_bytes - 1) // mmap.PAGESIZE]))
+    breaks = np.flatnonzero(np.diff(pages) > 1)
+    starts, ends = pages[np.r_[0, breaks + 1]], pages[np.r_[breaks, pages.size - 1]]
+    for a, b in zip(starts.tolist(), ends.tolist()):
+        mapping.madvise(mmap.MADV_WILLNEED, a * mmap.PAGESIZE, (b - a + 1) * mmap.PAGESIZE)

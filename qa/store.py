@@ -23,6 +23,7 @@ import contextlib
 import errno
 import fcntl
 import json
+import mmap
 import os
 import re
 import shutil
@@ -289,6 +290,17 @@ def info(folder: Path) -> IndexInfo:
     return info_of(folder, gen, _manifest_of(gen, folder))
 
 
+def map_vectors(path: Path) -> np.ndarray:
+    """vectors.npy memory-mapped read-only, for reading a few hundred rows at random a query."""
+    vectors = np.load(path, allow_pickle=False, mmap_mode="r")
+    mapping = getattr(vectors, "_mmap", None)
+    if mapping is not None and hasattr(mmap, "MADV_RANDOM"):
+        # Without this, each row read faults in the kernel's read-ahead window (128 KB) around it:
+        # at 10 M vectors, retrieve p50 79 ms and p95 347 ms once the file no longer fits the page cache.
+        mapping.madvise(mmap.MADV_RANDOM)
+    return vectors
+
+
 def read(folder: Path, *, mmap_vectors: bool = False) -> Generation:
     """Read the live generation whole, or with ``mmap_vectors`` its vectors memory-mapped (read-only).
 
@@ -311,7 +323,7 @@ def read(folder: Path, *, mmap_vectors: bool = False) -> Generation:
             if not (0 <= start < end <= len(text)) or any(not (start <= a < b <= end) for a, b in sentences):
                 raise ValueError(f"chunk {r.get('id')!r} lies outside its article")
             chunks.append(Chunk(r["id"], r["path"], start, end, text[start:end], sentences))
-        vectors = np.load(gen / "vectors.npy", allow_pickle=False, mmap_mode="r" if mmap_vectors else None)
+        vectors = map_vectors(gen / "vectors.npy") if mmap_vectors else np.load(gen / "vectors.npy", allow_pickle=False)
     except Exception as e:  # noqa: BLE001 - whatever is wrong with the files, the index is damaged
         raise damaged(folder, getattr(e, "strerror", None) or e) from e
     n_sentences = sum(len(c.sentences) for c in chunks)
