@@ -23,18 +23,19 @@ HNSW_EF_SEARCH = 128
 # neighbour distances, and on the real 127 k vectors with real questions (bench/scale.py,
 # docs/benchmarks.md section 4). PQ48 keeps 48 bytes a vector (10 M: 480 MB of codes).
 PQ_M = 48
-# Lists probed per query: a 32nd of them, and at least 64. Measured (bench/scale.py, docs/benchmarks.md
-# section 4) with real question vectors, recall@10 after re-scoring 256 / 512 candidates:
-#   real 127 k vectors, 256 lists:   16 probed 0.938 / 0.938, 32 probed 0.967 / 0.968
-#   1 M calibrated, 1,024 lists:     32 probed 0.966 / 0.969, 64 probed 0.980 / 0.985 (p50 6.6 / 7.5 ms)
-#   10 M calibrated, 4,096 lists:    64 probed 0.976 / 0.990, 128 probed 0.982 / 0.996 (p50 18 ms),
-#                                    256 probed 0.982 / 0.996 (p50 30 ms)
-# So probing saturates near a 32nd of the lists at 10 M, and below 64 lists recall falls under 0.95.
+# Lists probed per query: a 32nd of them, and at least 64. Recall@10 against exact search with real
+# question vectors, re-scoring 256 / 512 candidates (bench/scale.py; docs/benchmarks.md section 4):
+#   real 127 k vectors, 256 lists:  16 probed 0.933 / 0.934, 32: 0.964 / 0.966, 64: 0.985 / 0.987
+#   1 M calibrated, 1,024 lists:    32 probed 0.936 / 0.939, 64: 0.963 / 0.966, 128: 0.983 / 0.985
+#   10 M calibrated, 4,096 lists:   128 probed 0.950 / 0.966 (p50 19 ms), 256: 0.962 / 0.979 (30 ms),
+#                                   512: 0.965 / 0.982 (55 ms)
+# A 32nd meets the floor of 0.95 everywhere at about half the time of a 16th, which the 0.98 goal
+# would need (and twice the time again at 10 M).
 PROBE_SHARE = 32
 MIN_PROBES = 64
 # Candidates re-scored exactly from the float32 vectors: PQ48 ranks coarsely, and the denser the
-# collection the deeper the true top 10 lies in its ranking (at 10 M, 128 probed: 0.958 / 0.982 /
-# 0.996 re-scoring 128 / 256 / 512), so 512: 768 KB of vectors.npy a query.
+# collection the deeper the true top 10 lies in its ranking (10 M, 128 lists probed: 0.921 / 0.950 /
+# 0.966 re-scoring 128 / 256 / 512), so 512: 768 KB of vectors.npy a query, prefetched at once.
 RESCORE = 512
 # k-means for the coarse lists on this many sampled vectors a list (FAISS warns below 39).
 TRAIN_PER_LIST = 40
