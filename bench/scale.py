@@ -307,11 +307,11 @@ class Collection:
     dense index, the memory-mapped vectors and BM25, and sentence i in chunk i // 7."""
 
     def __init__(self, folder: Path) -> None:
-        from qa import dense
+        from qa import dense, store
         from qa.lexical import Lexical
 
         self.dense_index = dense.load(folder / "dense.faiss")
-        self.vectors = np.load(folder / "vectors.npy", mmap_mode="r")
+        self.vectors = store.map_vectors(folder / "vectors.npy")  # as Snapshot.load maps them
         self.lexical = Lexical.load(folder / "bm25", mmap=True)
         n = len(self.vectors)
         n_chunks = self.lexical.size
@@ -381,6 +381,9 @@ def serve(n: int, *, timed: int = 300, sweep: bool = True) -> None:
                                 "p95_ms": round(pct(times, 0.95), 2), "only_allowed": ok}
     row["rss_served"] = status()
     row["load_after"] = load_avg()
+    if not sweep and (folder / "serve.json").exists():
+        row["sweep"] = json.loads((folder / "serve.json").read_text()).get("sweep", [])
+        row["sweep_from_earlier_run"] = True
     if sweep:
         ivf = __import__("faiss").try_extract_index_ivf(coll.dense_index)
         qs, tr = queries["real questions"]
@@ -533,7 +536,12 @@ def report(sc: dict) -> str:
                      f"{b['disk_mb']['bm25']} ({r['n'] // SENTENCES_PER_CHUNK:,}, {b['postings']:,})",
                      f"{rss['VmRSS']:.0f} ({rss['RssAnon']:.0f} + {rss['RssFile']:.0f})", f"{rss['VmHWM']:.0f}",
                      f"{s['load_before']} → {s['load_after']}"])
-    out += [table(rows), ""]
+    out += [table(rows), "",
+            "Builds ran at nice 10 beside other jobs on the 2 cores (load average before → after: " +
+            "; ".join(f"{r['n']:,}: {r['build']['load_before']} → {r['build']['load_after']}" for r in sc["sizes"] if r.get("build")) +
+            "), the dense index from the memory-mapped vectors in blocks of 100 k; the BM25 files are written "
+            "with numpy in bm25s's format (Zipf terms, 100 a chunk, 7 sentences a chunk), as bm25s's own indexing "
+            "of Python token lists would not fit at 1.4 M chunks.\n"]
     rows = [["passages", "what is timed", "queries", "p50 ms", "p95 ms", "recall@10 vs exact"]]
     for r in sc["sizes"]:
         s = r.get("serve")
@@ -549,6 +557,20 @@ def report(sc: dict) -> str:
         rows.append([f"{r['n']:,}", f"the same with an outlet filter keeping 1 chunk in 4 (only allowed chunks "
                      f"returned: {f['only_allowed']})", str(f["queries"]), str(f["p50_ms"]), str(f["p95_ms"]), "—"])
     out += [table(rows), ""]
+    big = next((r for r in reversed(sc["sizes"]) if r.get("serve")), None)
+    if big:
+        s10, d10 = big["serve"], big["serve"]["dense"]
+        rss = s10["rss_served"]
+        out += [f"Against issue 14's targets, at {big['n']:,} passages:\n", table([
+            ["figure", "floor", "goal", "measured"],
+            ["resident memory while serving", "≤ 4 GB", "≤ 2 GB",
+             f"{rss['RssAnon'] / 1024:.2f} GB anonymous; VmRSS {rss['VmRSS'] / 1024:.1f} GB with the mapped page cache "
+             f"of vectors.npy and BM25 after {sum(d['queries'] for d in d10.values()) + 100 + s10['retrieve']['queries'] + 50:,} queries "
+             f"({s10['rss_after_100_queries']['VmRSS'] / 1024:.1f} GB after 100); the snapshot's Python objects not included (below)"],
+            ["`retrieve` p50", "≤ 50 ms", "≤ 10 ms", f"{s10['retrieve']['p50_ms']} ms (candidate ranking, embedding not included; "
+             f"load average {s10['load_before'].split()[0]}–{s10['load_after'].split()[0]})"],
+            ["recall@10 vs exact", "≥ 0.95", "≥ 0.98", f"{d10['real questions']['recall_at_10']:.3f} real questions, "
+             f"{d10['held-out synthetic']['recall_at_10']:.3f} held-out points (dense top 10)"]]), ""]
     snap = sc.get("snapshot")
     out.append(
         "What the RSS figures hold. Anonymous memory (the process's own): the FAISS file read whole (PQ codes, "
@@ -577,7 +599,14 @@ def report(sc: dict) -> str:
             for nprobe in sorted({x["nprobe"] for x in sw}):
                 cells = {x["rescore"]: f"{x['p50_ms']} / {x['recall_at_10']:.3f}" for x in sw if x["nprobe"] == nprobe}
                 rows.append([name, str(nprobe)] + [cells.get(d, "—") for d in (128, 256, 512)])
-        out += [table(rows), ""]
+        out += [table(rows), "",
+                "The sweeps were timed before the re-scored rows were prefetched (`dense.prefetch`): that costs "
+                "about 3 ms a query at 1 M, where the pages are cached (dense p50 4.4 → 7.2 ms), and saves 35 ms "
+                "at 10 M, where they are not (retrieve p50 79 → 36 ms, p95 347 → 90 ms). Not measured for lack of "
+                "time: OPQ or finer codes (PQ96). At 1 M and on the real vectors the candidate lists are limited by "
+                "probing (re-scoring 512 instead of 256 adds ≤ 0.003), but at 10 M the re-scoring depth still moves "
+                "recall (0.950 → 0.966 with 128 lists probed), so better codes are the next step toward the 0.98 "
+                "goal, before more probing (which costs 11 ms per doubling at 10 M).\n"]
     return "\n".join(out) + "\n"
 
 
@@ -589,6 +618,7 @@ def main() -> None:
     for name in ("build", "serve"):
         p = sub.add_parser(name)
         p.add_argument("--n", type=int, required=True)
+        p.add_argument("--no-sweep", action="store_true", help="serve: keep the last run's nprobe sweep")
     sub.add_parser("real")
     sub.add_parser("snapshot")
     p = sub.add_parser("report")
@@ -605,7 +635,7 @@ def main() -> None:
     elif args.cmd == "build":
         build(args.n)
     elif args.cmd == "serve":
-        serve(args.n)
+        serve(args.n, sweep=not args.no_sweep)
 
 
 if __name__ == "__main__":
