@@ -128,8 +128,7 @@ def _quiet_data(progress: bool) -> None:
     ctx = DataContext.get_current()
     ctx.enable_progress_bars = False  # this module shows its own bar, like a local build
     ctx.print_on_execution_start = False
-    with_logs = logging.getLogger("ray.data")
-    with_logs.setLevel(logging.WARNING if progress else logging.ERROR)
+    logging.getLogger("ray.data").setLevel(logging.WARNING if progress else logging.ERROR)
 
 
 def _chunk_batch(batch: dict[str, np.ndarray], settings: Settings) -> dict[str, np.ndarray]:
@@ -233,9 +232,8 @@ def _workers(ray, asked: int | None) -> int:
 
 
 def chunk_and_embed(docs: list[Document], settings: Settings, *, unit_texts: Callable[[list[Chunk]], list[str]],
-                    known: set[str] | dict[str, Any],
-                    weights: str, address: str = LOCAL, workers: int | None = None,
-                    progress: bool = False) -> ClusterWork:
+                    known: set[str] | dict[str, Any], weights: str, address: str = LOCAL,
+                    workers: int | None = None, progress: bool = False) -> ClusterWork:
     """Chunk ``docs`` and embed the sentences not in ``known`` on the Ray cluster at ``address``
     (``"local"``: a cluster started here for this build; ``"auto"``: the one ``ray start`` runs here).
 
