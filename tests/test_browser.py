@@ -89,6 +89,23 @@ def load(page, url: str | None = None) -> None:
     page.goto(url, wait_until="load") if url else page.reload()
     page.wait_for_selector("#qa-question textarea", timeout=30_000)
     page.wait_for_function("typeof window.qaCount === 'function'", timeout=30_000)  # the page's script ran
+    # The page is on screen before Gradio has wired its events: a click in that moment is lost (CI
+    # lost the first question after a load, twice in one run). Wait, as a person would, until a
+    # round trip works: "New chat" empties the question box only once the events are wired.
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    box = page.locator("#qa-question textarea")
+    for _ in range(30):
+        box.fill("ready?")
+        page.click("#qa-new")
+        try:
+            page.wait_for_function("document.querySelector('#qa-question textarea').value === ''", timeout=1_000)
+            box.fill("x")  # typed away: the character counter follows typing, not the server's clearing
+            box.fill("")
+            return
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError("the page never answered a click on New chat")
 
 
 def tap(page, selector: str) -> None:
