@@ -125,11 +125,12 @@ def ensure(cache_dir: Path, model_dir: Path, weights: str, *, exporter: Exporter
     return target
 
 
-def export(model_dir: Path, out: Path) -> None:
-    """Export the BERT encoder (token embeddings out) with torch.onnx, then fuse it with ONNX Runtime's
-    BERT optimiser. Needs torch, transformers and onnx: build time only."""
+def export_raw(model_dir: Path, out: Path, *, opset: int = 17):  # -> transformers.PretrainedConfig
+    """Export the BERT encoder (token embeddings out) with torch.onnx, unfused; the model's config.
+    Needs torch and transformers: build time only."""
+    import warnings
+
     import torch
-    from onnxruntime.transformers.optimizer import optimize_model
     from transformers import AutoModel
     from transformers.utils import logging as hf_logging
 
@@ -147,19 +148,25 @@ def export(model_dir: Path, out: Path) -> None:
             return self.bert(input_ids=input_ids, attention_mask=attention_mask,
                              token_type_ids=token_type_ids).last_hidden_state
 
-    raw = out.with_suffix(".raw.onnx")
     ids = torch.ones((2, 16), dtype=torch.long)
-    import warnings
-
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # TracerWarnings from the legacy exporter
         torch.onnx.export(
-            Encoder(model), (ids, torch.ones_like(ids), torch.zeros_like(ids)), str(raw),
+            Encoder(model), (ids, torch.ones_like(ids), torch.zeros_like(ids)), str(out),
             input_names=list(INPUT_NAMES), output_names=["token_embeddings"],
             dynamic_axes={n: {0: "batch", 1: "seq"} for n in (*INPUT_NAMES, "token_embeddings")},
-            opset_version=17, dynamo=False,
+            opset_version=opset, dynamo=False,
         )
-    cfg = model.config
+    return model.config
+
+
+def export(model_dir: Path, out: Path) -> None:
+    """Export the encoder (``export_raw``), then fuse it with ONNX Runtime's BERT optimiser. Needs
+    torch, transformers and onnx: build time only."""
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    raw = out.with_suffix(".raw.onnx")
+    cfg = export_raw(model_dir, raw)
     optimize_model(str(raw), model_type="bert", num_heads=cfg.num_attention_heads, hidden_size=cfg.hidden_size,
                    opt_level=0).save_model_to_file(str(out))
     raw.unlink()

@@ -42,8 +42,7 @@ def export(
     feed-forward MatMuls stay fp32, the only int8 mix measured to keep cosine >= 0.99 to fp32 on every
     text (full int8 dips to 0.96). When quantising, the fp32 file is written first as ``*-fp32.onnx``.
     """
-    import torch
-    from transformers import AutoModel
+    from qa.onnx_embedding import export_raw
 
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -51,39 +50,14 @@ def export(
     timings: dict[str, float] = {}
 
     t0 = time.perf_counter()
-    model = AutoModel.from_pretrained(str(model_dir), local_files_only=True, attn_implementation="eager").eval()
-
-    class Encoder(torch.nn.Module):
-        def __init__(self, bert: torch.nn.Module) -> None:
-            super().__init__()
-            self.bert = bert
-
-        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
-            return self.bert(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            ).last_hidden_state
-
-    ids = torch.ones((2, 16), dtype=torch.long)
     raw_path = fp32_path.with_suffix(".raw.onnx") if fuse else fp32_path
-    with torch.no_grad():
-        torch.onnx.export(
-            Encoder(model),
-            (ids, torch.ones_like(ids), torch.zeros_like(ids)),
-            str(raw_path),
-            input_names=list(INPUT_NAMES),
-            output_names=["token_embeddings"],
-            dynamic_axes={n: {0: "batch", 1: "seq"} for n in INPUT_NAMES}
-            | {"token_embeddings": {0: "batch", 1: "seq"}},
-            opset_version=opset,
-            dynamo=False,
-        )
+    cfg = export_raw(Path(model_dir), raw_path, opset=opset)
     timings["export_s"] = time.perf_counter() - t0
 
     if fuse:
         t0 = time.perf_counter()
         from onnxruntime.transformers.optimizer import optimize_model
 
-        cfg = model.config
         opt = optimize_model(
             str(raw_path), model_type="bert", num_heads=cfg.num_attention_heads,
             hidden_size=cfg.hidden_size, opt_level=0,
