@@ -25,9 +25,9 @@ import math
 import os
 import socket
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -40,16 +40,6 @@ from qa.settings import Settings
 LOCAL = "local"  # start a Ray cluster on this machine for the build, and stop it after
 EMBED_BATCH = 256  # sentences per embedding call, as a local build (qa.indexing)
 CHUNK_BATCH = 16  # articles per chunking task
-
-
-@dataclass(frozen=True, slots=True)
-class ClusterWork:
-    """What the cluster computed: each article's chunks, the new sentences' vectors, and the model."""
-
-    chunks: dict[str, list[Chunk]]
-    vectors: dict[str, np.ndarray]
-    model: ModelRecord
-    workers: int
 
 
 def _one_line(e: BaseException) -> str:
@@ -231,32 +221,49 @@ def _workers(ray, asked: int | None) -> int:
     return asked or max(1, cpus)
 
 
-def chunk_and_embed(docs: list[Document], settings: Settings, *, unit_texts: Callable[[list[Chunk]], list[str]],
-                    known: set[str] | dict[str, Any], weights: str, address: str = LOCAL,
-                    workers: int | None = None, progress: bool = False) -> ClusterWork:
-    """Chunk ``docs`` and embed the sentences not in ``known`` on the Ray cluster at ``address``
-    (``"local"``: a cluster started here for this build; ``"auto"``: the one ``ray start`` runs here).
+class Cluster:
+    """A build's connection to a Ray cluster: ``chunk`` the articles, then ``embed`` what is new."""
 
-    ``unit_texts(chunks_in_order)`` lists the sentence texts of chunks, as the index stores them.
-    """
+    def __init__(self, ray, workers: int, settings: Settings, weights: str, progress: bool) -> None:  # noqa: ANN001
+        self.ray, self.workers, self.settings, self.weights, self.progress = ray, workers, settings, weights, progress
+
+    def chunk(self, docs: list[Document]) -> dict[str, list[Chunk]]:
+        """Each article's chunks, computed on the cluster."""
+        with _ray_errors():
+            return _chunk_stage(self.ray, docs, self.settings) if docs else {}
+
+    def embed(self, texts: list[str]) -> tuple[dict[str, np.ndarray], ModelRecord]:
+        """The vector of each distinct text, embedded once on the cluster, and the model that made them
+        (backend and dtype None when there was nothing to embed)."""
+        with _ray_errors():
+            vectors, models = _embed_stage(self.ray, texts, self.settings, self.weights, self.workers, self.progress)
+        backend, dtype, dim = _model_fields(models)
+        return vectors, ModelRecord(self.weights, dim, dtype, backend)
+
+
+@contextlib.contextmanager
+def _ray_errors() -> Iterator[None]:
+    try:
+        yield
+    except QAError:
+        raise
+    except Exception as e:  # noqa: BLE001 - a Ray task or actor error: the build fails, the index is untouched
+        raise QAError(f"the build on Ray failed: {_one_line(e)}") from None
+
+
+@contextlib.contextmanager
+def connect(address: str = LOCAL, workers: int | None = None, *, settings: Settings, weights: str,
+            progress: bool = False) -> Iterator[Cluster]:
+    """The Ray cluster at ``address`` (``"local"``: one started here for this build, stopped after;
+    ``"auto"``: the one ``ray start`` runs here), disconnected on leaving the block."""
     if workers is not None and workers < 1:
         raise QAError(f"--workers must be at least 1, not {workers}")
     ray = _connect(address, workers)
     try:
         _quiet_data(progress)
-        n = _workers(ray, workers)
-        chunks = _chunk_stage(ray, docs, settings) if docs else {}
-        ordered = [c for d in docs for c in chunks[d.path]]
-        todo = [t for t in unit_texts(ordered) if t not in known]
-        vectors, models = _embed_stage(ray, todo, settings, weights, n, progress)
-    except QAError:
-        raise
-    except Exception as e:  # noqa: BLE001 - a Ray task or actor error: the build fails, the index is untouched
-        raise QAError(f"the build on Ray failed: {_one_line(e)}") from None
+        yield Cluster(ray, _workers(ray, workers), settings, weights, progress)
     finally:
         ray.shutdown()
-    backend, dtype, dim = _model_fields(models)
-    return ClusterWork(chunks, vectors, ModelRecord(weights, dim, dtype, backend), n)
 
 
 def _model_fields(models: set[str]) -> tuple[str | None, str | None, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
 import time
@@ -36,6 +37,19 @@ def _embed(embedder: Embedder, texts: list[str], *, progress: bool, batch: int =
             out.update(zip(part, embedder.encode(part)))
             bar.update(len(part))
     return out
+
+
+class _Local:
+    """This process as the builder: the same two steps as ``qa.distributed.Cluster``."""
+
+    def __init__(self, embedder: Embedder, settings: Settings, progress: bool) -> None:
+        self.embedder, self.settings, self.progress = embedder, settings, progress
+
+    def chunk(self, docs: list[documents.Document]) -> dict[str, list[Chunk]]:
+        return _chunk_all(docs, self.settings)
+
+    def embed(self, texts: list[str]) -> tuple[dict[str, np.ndarray], ModelRecord]:
+        return (_embed(self.embedder, texts, progress=self.progress) if texts else {}), ModelRecord.of(self.embedder)
 
 
 def unit_texts(docs: dict[str, documents.Document], chunks: list[Chunk]) -> list[str]:
@@ -155,31 +169,24 @@ def _run(
             except QAError:
                 pass  # unreadable after all: embed everything
         by_path = {d.path: d for d in docs}
-        cluster: dict[str, Any] | None = None
-        if ray is not None:
+        if ray is None:
+            builder = contextlib.nullcontext(_Local(embedder or load_embedder(settings), settings, progress))
+        else:
             from qa import distributed
 
-            work = distributed.chunk_and_embed(docs, settings, unit_texts=lambda cs: unit_texts(by_path, cs), known=cache,
-                                               weights=expected["weights_sha256"], address=ray, workers=workers,
-                                               progress=progress)
-            chunks, model = work.chunks, work.model
-            if model.backend is None:  # nothing new was embedded: the vectors are the old ones
-                model = ModelRecord(model.weights, model.dim, manifest.get("embedding_dtype") if manifest else None,
-                                    manifest.get("embedding_backend") if manifest else None)
-            cache.update(work.vectors)
-            cluster = {"address": ray, "workers": work.workers}
-            todo = list(work.vectors)
-            ordered = [c for d in docs for c in chunks[d.path]]
-            units = unit_texts(by_path, ordered)
-        else:
-            embedder = embedder or load_embedder(settings)
-            model = ModelRecord.of(embedder)
-            chunks = _chunk_all(docs, settings)
+            builder = distributed.connect(ray, workers, settings=settings, weights=expected["weights_sha256"],
+                                          progress=progress)
+        with builder as worker:
+            chunks = worker.chunk(docs)
             ordered = [c for d in docs for c in chunks[d.path]]
             units = unit_texts(by_path, ordered)
             todo = [t for t in units if t not in cache]
-            if todo:
-                cache.update(_embed(embedder, todo, progress=progress))
+            new, model = worker.embed(todo)
+        cache.update(new)
+        cluster = {"address": ray, "workers": worker.workers} if ray is not None else None
+        if model.backend is None:  # nothing new was embedded on the cluster: the vectors are the old ones
+            model = ModelRecord(model.weights, model.dim, manifest.get("embedding_dtype") if manifest else None,
+                                manifest.get("embedding_backend") if manifest else None)
         vectors = np.stack([cache[t] for t in units]) if units else np.zeros((0, model.dim), np.float32)
         lexical = Lexical.build(lexical_texts(by_path, ordered))
         dense_bytes = dense.to_bytes(dense.build(vectors))
