@@ -15,6 +15,8 @@ reads VmRSS / VmHWM from /proc/self/status.
     python bench/scale.py build --n 1000000                     # compressed index + BM25 files
     python bench/scale.py serve --n 1000000                     # fresh process: RSS, latency, recall
     python bench/scale.py real                                  # recall on the real 127 k vectors
+    python bench/scale.py service-index --n 10000000            # a real index folder around those files
+    python bench/scale.py service --n 10000000                  # fresh process: the whole service, RSS
 """
 from __future__ import annotations
 
@@ -175,14 +177,19 @@ def exact_topk(path: Path, queries: np.ndarray, k: int = TRUTH_K) -> np.ndarray:
     return best_i
 
 
-def prepare(sizes: list[int]) -> None:
+def prepare(sizes: list[int], *, with_truth: bool = True) -> None:
+    """Generate the vectors of each size (and, with ``with_truth``, the exact top 100 of every query).
+    A calibration.json from an earlier run is reused."""
     WORK.mkdir(parents=True, exist_ok=True)
     real = unique_real(real_vectors())
     qv = question_vectors()
-    t0 = time.perf_counter()
-    cal = calibrate(real)
-    cal["seconds"] = round(time.perf_counter() - t0, 1)
-    (WORK / "calibration.json").write_text(json.dumps(cal, indent=1))
+    if (WORK / "calibration.json").exists():
+        cal = json.loads((WORK / "calibration.json").read_text())
+    else:
+        t0 = time.perf_counter()
+        cal = calibrate(real)
+        cal["seconds"] = round(time.perf_counter() - t0, 1)
+        (WORK / "calibration.json").write_text(json.dumps(cal, indent=1))
     gen = Generator(real, cal["scale"], cal["spread"])
     held_out = gen.block(500, np.random.default_rng(99))
     np.save(WORK / "held_out.npy", held_out)
@@ -196,6 +203,8 @@ def prepare(sizes: list[int]) -> None:
         del out
         gen_s = time.perf_counter() - t0
         print(f"  {n:,}: generated in {gen_s:.0f} s", file=sys.stderr)
+        if not with_truth:
+            continue
         t0 = time.perf_counter()
         truth = exact_topk(folder / "vectors.npy", np.concatenate([qv, held_out]))
         np.save(folder / "truth.npy", truth)
@@ -445,15 +454,16 @@ def real() -> None:
 
 
 def snapshot_memory() -> None:
-    """What a Snapshot's Python objects (documents, chunks, sentence spans, per-chunk metadata, the
+    """What a Snapshot's own objects (the chunk and article columns, per-chunk outlet and date, the
     BM25 vocabulary) cost, on the real RealTimeQA index, with vectors and BM25 memory-mapped."""
-    from qa import store
+    from qa import columns, store
     from qa.lexical import Lexical
     from qa.snapshot import Snapshot
 
     before = status()
-    gen = store.read(REAL[1], mmap_vectors=True)
-    snap = Snapshot(gen, Lexical.load(gen.folder / "bm25", mmap=True), None)
+    folder = store.current(REAL[1])
+    snap = Snapshot(folder, store.manifest_at(folder, REAL[1]), columns.read(folder), store.map_vectors(folder / "vectors.npy"),
+                    Lexical.load(folder / "bm25", mmap=True), None)
     after = status()
     n = len(snap.sentence_spans)
     row = {"index": str(REAL[1]), "sentences": n, "chunks": len(snap.chunks), "documents": len(snap.documents),
@@ -461,6 +471,113 @@ def snapshot_memory() -> None:
            "mb_per_million_sentences": round((after["RssAnon"] - before["RssAnon"]) / n * 1e6)}
     (WORK / "snapshot.json").write_text(json.dumps(row, indent=1))
     print(json.dumps(row), file=sys.stderr)
+
+
+SENTENCES_PER_ARTICLE = 28  # 4 chunks of 7; a newsroom article has ~30 sentences
+OUTLETS = ("CNN", "USA Today", "The Week", "Sputnik")
+
+
+def service_index(n: int) -> Path:
+    """A real index folder around the n synthetic vectors: documents.jsonl (synthetic article text,
+    outlet, date), chunks.jsonl (7 sentences a chunk, 28 an article), a manifest naming this
+    project's settings and weights, and the vectors, dense index and BM25 files hard-linked in.
+    ``qa.load_index`` serves it like any other index."""
+    from qa import embedding
+    from qa.settings import Settings
+
+    folder = WORK / str(n)
+    if not (folder / "dense.faiss").exists():
+        build(n)
+    index = folder / "index"
+    name = "gen-20260101T000000-0000abcd"
+    gen = index / name
+    if (index / "CURRENT").exists():
+        return index
+    t0 = time.perf_counter()
+    gen.mkdir(parents=True, exist_ok=True)
+    n_chunks = -(-n // SENTENCES_PER_CHUNK)
+    bm25 = folder / "bm25_service"
+    if not bm25.exists():
+        write_bm25(bm25, n_chunks, np.random.default_rng(5))
+    rng = np.random.default_rng(17)
+    letters = np.array(list("etaoinshrdlucmfwypvbgkqjxz"))
+    lex = ["".join(rng.choice(letters, size=int(k))) for k in rng.integers(2, 11, size=20_000)]
+    p_words = 1 / np.arange(1, len(lex) + 1)
+    p_words /= p_words.sum()
+    files = {}
+    n_articles = -(-n // SENTENCES_PER_ARTICLE)
+    chunk_no = 0
+    with open(gen / "documents.jsonl", "w", encoding="utf-8") as docs, open(gen / "chunks.jsonl", "w", encoding="utf-8") as chunks:
+        for a in range(n_articles):
+            m = min(SENTENCES_PER_ARTICLE, n - a * SENTENCES_PER_ARTICLE)
+            words = rng.choice(len(lex), size=(m, 18), p=p_words)
+            sentences = [" ".join(lex[w] for w in row).capitalize() + "." for row in words]
+            spans, pos = [], 0
+            for sentence in sentences:
+                spans.append((pos, pos + len(sentence)))
+                pos += len(sentence) + 1
+            text = " ".join(sentences)
+            path = f"{a // 1000:04d}/{a:07d}.txt"
+            source = OUTLETS[a % len(OUTLETS)]
+            date = f"{2015 + a % 10}-{1 + a % 12:02d}-{1 + a % 28:02d}"
+            title = " ".join(lex[w] for w in words[0][:6]).title()
+            sha = f"{a:064x}"
+            docs.write(json.dumps({"path": path, "text": text, "sha256": sha, "title": title, "source": source,
+                                   "date": date, "url": None, "boilerplate": [], "encoding": "utf-8"}) + "\n")
+            n_here = 0
+            for c in range(0, m, SENTENCES_PER_CHUNK):
+                part = spans[c:c + SENTENCES_PER_CHUNK]
+                chunks.write(json.dumps({"id": f"{chunk_no:020x}", "path": path, "start": part[0][0], "end": part[-1][1],
+                                         "sentences": part}) + "\n")
+                chunk_no += 1
+                n_here += 1
+            files[path] = {"sha256": sha, "chunks": n_here, "encoding": "utf-8", "title": title, "source": source,
+                           "date": date, "url": None}
+    assert chunk_no == n_chunks, (chunk_no, n_chunks)
+    os.link(folder / "vectors.npy", gen / "vectors.npy")
+    os.link(folder / "dense.faiss", gen / "dense.faiss")
+    (gen / "bm25").mkdir()
+    for f in bm25.iterdir():
+        os.link(f, gen / "bm25" / f.name)
+    manifest = {"settings": Settings().index_shape(), "weights_sha256": embedding.weights_hash(), "dimension": 384,
+                "embedding_dtype": "float32", "articles": f"synthetic {n:,} sentences",
+                "built_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()), "seconds": 0.0,
+                "counts": {"files": len(files), "chunks": n_chunks, "skipped": 0}, "files": files, "skipped": {}}
+    (gen / "manifest.json").write_text(json.dumps(manifest, indent=1))
+    (index / "CURRENT").write_text(name + "\n")
+    row = {"n": n, "articles": len(files), "chunks": n_chunks, "seconds": round(time.perf_counter() - t0, 1),
+           "disk_mb": {f: folder_mb(gen / f) for f in ("documents.jsonl", "chunks.jsonl", "manifest.json")}}
+    (folder / "service_index.json").write_text(json.dumps(row, indent=1))
+    print(json.dumps(row), file=sys.stderr)
+    return index
+
+
+def service(n: int, *, questions: int = 100) -> None:
+    """In this fresh process, the whole service on the n-sentence index: ``qa.load_index`` (model,
+    snapshot, dense index, BM25), then real dev questions through ``ask`` and ``retrieve``; RSS read
+    from /proc after each step."""
+    import qa
+
+    index = WORK / str(n) / "index"
+    row = {"n": n, "rss_start": status(), "load_before": load_avg()}
+    t0 = time.perf_counter()
+    engine = qa.load_index(index)
+    row["load_s"] = round(time.perf_counter() - t0, 1)
+    row["rss_loaded"] = status()
+    texts = [json.loads(line)["question"] for f in QUESTIONS for line in f.read_text().splitlines() if line.strip()]
+    texts = texts[::max(1, len(texts) // (2 * questions))][:2 * questions]
+    for label, call, qs in (("ask", engine.ask, texts[:questions]), ("retrieve", engine.retrieve, texts[questions:])):
+        times = []
+        for q in qs:
+            t = time.perf_counter()
+            call(q)
+            times.append((time.perf_counter() - t) * 1000)
+        row[label] = {"queries": len(qs), "p50_ms": round(statistics.median(times), 1), "p95_ms": round(pct(times, 0.95), 1)}
+        row[f"rss_after_{label}"] = status()
+    row["load_after"] = load_avg()
+    (WORK / str(n) / "service.json").write_text(json.dumps(row, indent=1))
+    print(json.dumps(row), file=sys.stderr)
+
 
 def run_all(sizes: list[int]) -> dict:
     """Everything the report's scale section shows; each serving measurement in a fresh process."""
@@ -615,6 +732,11 @@ def main() -> None:
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("prepare")
     p.add_argument("--sizes", default="1000000,10000000")
+    p.add_argument("--no-truth", action="store_true", help="vectors only, no exact ground truth")
+    for name in ("service-index", "service"):
+        p = sub.add_parser(name, help="a real index folder around the synthetic files" if name == "service-index"
+                           else "fresh process: qa.load_index, ask and retrieve on it, RSS")
+        p.add_argument("--n", type=int, required=True)
     for name in ("build", "serve"):
         p = sub.add_parser(name)
         p.add_argument("--n", type=int, required=True)
@@ -631,7 +753,11 @@ def main() -> None:
     elif args.cmd == "report":
         print(report(collect([int(x) for x in args.sizes.split(",")])))
     elif args.cmd == "prepare":
-        prepare([int(x) for x in args.sizes.split(",")])
+        prepare([int(x) for x in args.sizes.split(",")], with_truth=not args.no_truth)
+    elif args.cmd == "service-index":
+        service_index(args.n)
+    elif args.cmd == "service":
+        service(args.n)
     elif args.cmd == "build":
         build(args.n)
     elif args.cmd == "serve":

@@ -161,17 +161,8 @@ def query_vector(embedder: Embedder, query: Query) -> np.ndarray:
 
 def allowed_chunks(snap: Snapshot, filters: Filters) -> np.ndarray:
     """A boolean mask of the chunks whose article matches ``filters``."""
-    n = len(snap.chunks)
-    if not filters.active:
-        return np.ones(n, dtype=bool)
-    wanted = set(filters.sources)
-    return np.fromiter(
-        ((not wanted or src in wanted)
-         and (not filters.since or (d is not None and d >= filters.since))
-         and (not filters.until or (d is not None and d <= filters.until))
-         for src, d in zip(snap.chunk_source, snap.chunk_date)),
-        dtype=bool, count=n,
-    )
+    mask = allowed_mask(snap, filters)
+    return np.ones(len(snap.chunks), dtype=bool) if mask is None else mask
 
 
 def allowed_mask(snap: Snapshot, filters: Filters) -> np.ndarray | None:

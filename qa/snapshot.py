@@ -6,11 +6,12 @@ generation.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
-from qa import dense, store
+from qa import columns, dense, store
 from qa.documents import Document
 from qa.embedding import Embedder
 from qa.errors import IndexCorruptError, IndexMismatchError, QAError
@@ -20,30 +21,31 @@ from qa.settings import Settings
 
 
 class Snapshot:
-    """Everything one index generation answers from."""
+    """Everything one index generation answers from: columns, not an object per chunk (qa.columns)."""
 
-    def __init__(self, generation: store.Generation, lexical: Lexical, dense_index) -> None:
-        self.generation = generation
-        self.name = generation.folder.name
+    def __init__(self, folder: Path, manifest: dict, tables: columns.Tables, vectors: np.ndarray,
+                 lexical: Lexical, dense_index) -> None:
+        self.folder = folder
+        self.name = folder.name
+        # The manifest without its per-file list (one entry an article): ``info`` reads that from disk.
+        self.manifest = {k: v for k, v in manifest.items() if k != "files"}
         self.lexical = lexical
         self.dense_index = dense_index
-        self.chunks = generation.chunks
-        self.documents: dict[str, Document] = generation.documents
+        self.chunks = tables.chunks
+        self.documents: Mapping[str, Document] = tables.articles
         # A memmap when the dense index is compressed (re-scoring reads a few rows a query).
-        self.vectors = generation.vectors
+        self.vectors = vectors
         # Row i of the sentence vectors belongs to chunk sentence_chunk[i], span sentence_spans[i].
-        counts = np.fromiter((len(c.sentences) for c in self.chunks), dtype=np.int64, count=len(self.chunks))
-        self.sentence_chunk = np.repeat(np.arange(len(self.chunks), dtype=np.int64), counts)
-        self.sentence_spans = [sp for c in self.chunks for sp in c.sentences]
-        self.first_sentence = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        # Per chunk: its article's outlet (lower case) and date, for filters.
-        self.chunk_source = [(self.documents[c.path].source or "").casefold() for c in self.chunks]
-        self.chunk_date = [self.documents[c.path].date for c in self.chunks]
-        # The same as arrays, so a filter is a few vectorised comparisons at scale ("" = no date).
-        self.source_names = sorted(set(self.chunk_source))
-        code = {name: i for i, name in enumerate(self.source_names)}
-        self.chunk_source_code = np.fromiter((code[s] for s in self.chunk_source), dtype=np.int32, count=len(self.chunks))
-        self.chunk_date_array = np.array([d or "" for d in self.chunk_date], dtype=str)
+        self.sentence_spans = tables.sentences
+        self.first_sentence = tables.chunks.first_sentence
+        self.sentence_chunk = np.repeat(np.arange(len(self.chunks), dtype=np.int64 if len(self.chunks) > 2**31 - 2 else np.int32),
+                                        np.diff(self.first_sentence))
+        # Per chunk, its article's outlet (code into source_names, casefolded) and date ("" = none),
+        # so a filter is a few vectorised comparisons at any scale.
+        articles = tables.articles
+        self.source_names = articles.source_names
+        self.chunk_source_code = articles.source_code[tables.chunks.article] if len(self.chunks) else np.zeros(0, np.int32)
+        self.chunk_date_array = articles.date[tables.chunks.article] if len(self.chunks) else np.zeros(0, "<U10")
 
     @property
     def at_scale(self) -> bool:
@@ -52,40 +54,36 @@ class Snapshot:
 
     @property
     def info(self) -> IndexInfo:
-        return store.info_of(self.generation.folder.parent, self.generation.folder, self.generation.manifest)
+        return store.info_of(self.folder.parent, self.folder, store.manifest_at(self.folder, self.folder.parent))
 
     @classmethod
     def load(cls, index: Path, settings: Settings, embedder: Embedder) -> "Snapshot":
         """Load the live generation; a QAError (never another exception) when it cannot be used."""
-        # A compressed dense index means a large collection: its vectors stay memory-mapped.
         folder = store.current(index)
-        try:
-            dense_index = dense.load(folder / "dense.faiss")
-        except Exception:  # noqa: BLE001 - reported below, after the checks that name a better fix
-            dense_index = None
-        if dense_index is not None and dense.is_compressed(dense_index):
-            generation = store.read(index, mmap_vectors=True)
-        else:
-            generation = store.read(index)
-        store.check_shape(generation.manifest, settings.index_shape(), index)
-        if generation.manifest.get("weights_sha256") != embedder.weights:
+        manifest = store.manifest_at(folder, index)
+        store.check_shape(manifest, settings.index_shape(), index)
+        if manifest.get("weights_sha256") != embedder.weights:
             raise IndexMismatchError(
                 f"index {index} was built with other model weights: rebuild it with "
-                f"`qa index build {generation.manifest.get('articles', 'ARTICLES')} --index {index}`"
+                f"`qa index build {manifest.get('articles', 'ARTICLES')} --index {index}`"
             )
         try:
-            if dense_index is None or generation.folder != folder:  # damaged, or a build switched meanwhile
-                dense_index = dense.load(generation.folder / "dense.faiss")
-            lexical = Lexical.load(generation.folder / "bm25", mmap=dense.is_compressed(dense_index))
-            snapshot = cls(generation, lexical, dense_index)
+            dense_index = dense.load(folder / "dense.faiss")
+            large = dense.is_compressed(dense_index)
+            tables = columns.read(folder)
+            # A compressed dense index means a large collection: its vectors stay memory-mapped.
+            vectors = store.map_vectors(folder / "vectors.npy") if large else np.load(folder / "vectors.npy", allow_pickle=False)
+            lexical = Lexical.load(folder / "bm25", mmap=large)
         except QAError:
             raise
         except Exception as e:  # noqa: BLE001 - any failure to read these files means a damaged index
-            raise store.damaged(index, e) from e
-        if dense_index.ntotal != len(snapshot.sentence_spans) or lexical.size != len(snapshot.chunks):
+            raise store.damaged(index, getattr(e, "strerror", None) or e) from e
+        n = len(tables.sentences)
+        if (len(tables.chunks) != manifest["counts"].get("chunks") or vectors.ndim != 2 or vectors.shape[0] != n
+                or vectors.dtype != np.float32 or dense_index.ntotal != n or lexical.size != len(tables.chunks)):
             raise IndexCorruptError(f"index {index} is damaged (counts disagree): rebuild it with "
                                     f"`qa index build --index {index}`")
-        return snapshot
+        return cls(folder, manifest, tables, vectors, lexical, dense_index)
 
     def passage(self, i: int, score: float) -> Passage:
         c = self.chunks[i]

@@ -233,7 +233,8 @@ def _prune(folder: Path, *, keep: set[str | None]) -> None:
                     child.unlink()
 
 
-def _manifest_of(gen: Path, folder: Path) -> dict[str, Any]:
+def manifest_at(gen: Path, folder: Path) -> dict[str, Any]:
+    """The manifest of generation ``gen`` of index ``folder``, checked for shape."""
     try:
         manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError) as e:
@@ -249,7 +250,7 @@ def _manifest_of(gen: Path, folder: Path) -> dict[str, Any]:
 
 def read_manifest(folder: Path) -> dict[str, Any]:
     """The live generation's manifest, checked for shape."""
-    return _manifest_of(current(folder), Path(folder))
+    return manifest_at(current(folder), Path(folder))
 
 
 def check_shape(manifest: dict[str, Any], expected: dict[str, Any], folder: Path) -> None:
@@ -287,7 +288,7 @@ def info(folder: Path) -> IndexInfo:
     """What the live index holds and how it was built."""
     folder = Path(folder)
     gen = current(folder)
-    return info_of(folder, gen, _manifest_of(gen, folder))
+    return info_of(folder, gen, manifest_at(gen, folder))
 
 
 def map_vectors(path: Path) -> np.ndarray:
@@ -309,7 +310,7 @@ def read(folder: Path, *, mmap_vectors: bool = False) -> Generation:
     """
     folder = Path(folder)
     gen = current(folder)
-    manifest = _manifest_of(gen, folder)
+    manifest = manifest_at(gen, folder)
     try:
         docs = {}
         for row in _read_jsonl(gen / "documents.jsonl"):

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import qa
-from qa import store
+from qa import columns, store
 from qa.engine import Engine
 from qa.errors import IndexCorruptError, IndexMissingError, QAError
 
@@ -123,8 +123,8 @@ def test_a_running_engine_keeps_the_old_generation_and_does_not_retry_a_broken_o
     qa.update_index(articles, built, embedder=fake_embedder)
     (store.current(built) / "vectors.npy").write_bytes(b"")
     loads = []
-    real = store.read
-    monkeypatch.setattr(store, "read", lambda folder: loads.append(1) or real(folder))
+    real = columns.read
+    monkeypatch.setattr(columns, "read", lambda folder: loads.append(1) or real(folder))
     for _ in range(3):
         answer = engine.ask("Who founded the White Helmets?")
         assert answer.generation == old
