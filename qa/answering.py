@@ -112,7 +112,10 @@ def candidates(snap: Snapshot, found: Retrieval, kind: str = questions.DESCRIPTI
     query, fused, sims = found.query, found.scores, found.sentence_sims
     top = float(fused[order[0]]) or 1.0
     idf = snap.lexical.idf(query.terms)
-    weight = {t: idf[t] * w for t, w in zip(query.terms, query.weights)}
+    # A sentence must answer this question: the earlier one a follow-up leans on steers retrieval,
+    # but its words do not make a sentence an answer (unless the question has no words of its own).
+    own = set(tokenize(query.texts[0])) if query.texts else set()
+    weight = {t: idf[t] * w for t, w in zip(query.terms, query.weights) if t in own or not own}
     total = sum(weight.values()) or 1.0
     asked = set(query.terms)
     missing = _missing(snap, found)

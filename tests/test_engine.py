@@ -119,6 +119,14 @@ def test_an_unrelated_or_refused_earlier_question_does_not_derail_a_follow_up(se
     assert answer.interpreted == "When was it founded? (following “Who founded the White Helmets?”)"
 
 
+def test_a_follow_up_is_answered_by_its_own_words_not_the_earlier_questions(seed_engine):
+    # The earlier question steers retrieval to the funding decision; the answer must be about the reaction.
+    history = ["Who won the 2018 FIFA World Cup?", "How much money did the US release for the White Helmets last month?"]
+    answer = seed_engine.ask("And how did Damascus react to that decision?", history=history)
+    assert answer.found and "Damascus issued a scathing criticism" in answer.citations[0].quote
+    assert answer.interpreted.endswith("(following “How much money did the US release for the White Helmets last month?”)")
+
+
 def test_a_self_contained_question_ignores_the_history(seed_engine):
     answer = seed_engine.ask("Which governorate are the White Helmets being evacuated from?",
                              history=["Who won the 2018 FIFA World Cup?"])
