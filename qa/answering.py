@@ -166,9 +166,49 @@ def _new_to(text: str, start: int, end: int, asked: set[str]) -> bool:
     return not words or any(w not in asked for w in words)
 
 
+_WORD = re.compile(r"[\w’'-]+")
+
+
+def new_words(text: str, start: int, end: int, asked: set[str]) -> tuple[int, int] | None:
+    """The longest run of ``text[start:end]`` that says what the question does not: consecutive
+    words none of which is one of the question's terms, between its own words or clause marks
+    (";", ":", parentheses, dashes), trimmed to start and end on a content word; None when no run
+    holds two content words. What a description question asks for is what the sentence adds."""
+    best: tuple[int, int, int] | None = None  # (content words, start, end)
+    run: list[tuple[int, int, bool]] = []
+
+    def close() -> None:
+        nonlocal best, run
+        while run and not run[-1][2]:
+            run.pop()
+        while run and not run[0][2]:
+            run.pop(0)
+        content = sum(1 for _, _, c in run if c)
+        if content >= 2 and (best is None or content > best[0]):
+            best = (content, run[0][0], run[-1][1])
+        run = []
+
+    pos = start
+    for m in _WORD.finditer(text, start, end):
+        if re.search(r"[;:()\[\]–—]", text[pos:m.start()]):
+            close()
+        pos = m.end()
+        terms = tokenize(m.group())
+        if terms and any(t in asked for t in terms):
+            close()
+            continue
+        run.append((m.start(), m.end(), bool(terms)))
+    close()
+    return (best[1], best[2]) if best else None
+
+
 def answer_phrase(text: str, start: int, end: int, kind: str, asked: set[str]) -> tuple[int, int] | None:
     """The span inside ``text[start:end]`` that answers a question of ``kind``: the expression of
-    that type nearest the question's own words, or None where no phrase can be singled out."""
+    that type nearest the question's own words; for a description, reason or what-was-said, what
+    the sentence adds to the question (``new_words``); None where no phrase can be singled out."""
+    if kind in (questions.DESCRIPTION, questions.REASON, questions.SAID):
+        typed = [x for x in questions.expressions(text, start, end, kind) if _new_to(text, x.start, x.end, asked)]
+        return (typed[0].start, typed[0].end) if typed and kind != questions.DESCRIPTION else new_words(text, start, end, asked)
     found = [x for x in questions.expressions(text, start, end, kind) if _new_to(text, x.start, x.end, asked)]
     if not found:
         return None
@@ -235,7 +275,7 @@ def answer(snap: Snapshot, question: str, found: Retrieval, *, kind: str | None 
         path = snap.chunks[c.chunk].path
         doc = snap.documents[path]
         start, end = extend(snap, c, scores, params)
-        phrase = answer_phrase(doc.text, start, end, kind, asked) if kind in SPECIFIC else None
+        phrase = answer_phrase(doc.text, start, end, kind, asked) if kind != questions.YESNO else None
         citations.append(Citation(path, start, end, doc.text[start:end], doc.title, doc.source, doc.date,
                                   *(phrase or (None, None))))
     return Answer(question, reply(citations), True, citations, passages, generation=snap.name)

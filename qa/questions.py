@@ -40,7 +40,9 @@ _TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
                       r"\bsince\s+when\b|\bhow\s+long\s+ago\b", _I)),
     (NUMBER, re.compile(r"\bhow\s+(many|much|long|old|far|big|large|tall|high|often|fast|deep|heavy)\b|"
                         r"\b(what|which)\s+(number|age|size|total|quantity|rate|score|speed|distance|temperature|"
-                        r"magnitude)\b", _I)),
+                        r"magnitude)\b|\bwhat\s+(is|was|are|were)\s+the\s+(\w+\s+){0,2}(size|number|length|age|height|weight|"
+                        r"population|rate|ratio|duration|count|total|speed|distance|temperature|dose|frequency|"
+                        r"incidence|prevalence|mortality|diameter|width|depth|capacity)\s+of\b", _I)),
     (REASON, re.compile(r"^\s*(and\s+)?why\b|\bfor\s+what\s+reason\b|\bwhat\s+(caused|prompted|led\s+to|was\s+the\s+reason|"
                         r"is\s+the\s+reason|drove|motivated)\b|\bhow\s+come\b", _I)),
     (SAID, re.compile(r"\bwhat\s+(did|does|do|has|have|had)\b.*\b(say|said|tell|told|claim|claimed|report|reported|"

@@ -42,3 +42,21 @@ def test_answer_phrase_is_inside_the_quote_and_new_to_the_question():
     assert text[s:e] == "in 2014"
     # A name the question already says is not an answer to it.
     assert answer_phrase("Washington halted it.", 0, 21, questions.PERSON, set(tokenize("Who did Washington halt?"))) is None
+
+
+def test_a_description_phrase_is_what_the_sentence_adds_to_the_question():
+    from qa import questions
+    from qa.answering import answer_phrase, new_words
+    from qa.lexical import tokenize
+
+    text = "Note. The incubation period of MERS is between two and fourteen days, officials said; later reports agreed."
+    start, end = text.index("The incubation"), len(text)
+    asked = set(tokenize("What is the incubation period of MERS?"))
+    s, e = answer_phrase(text, start, end, questions.DESCRIPTION, asked)
+    assert text[s:e] == "between two and fourteen days, officials said" and start <= s < e <= end
+    # Clause marks end a run; a run of fewer than two content words is no phrase.
+    assert new_words("MERS: deadly.", 0, 13, set(tokenize("What is MERS?"))) is None
+    # Reasons keep their own expression ("because …"); yes/no questions get no phrase at all.
+    text = "The talks stopped because the envoy fell ill."
+    s, e = answer_phrase(text, 0, len(text), questions.REASON, set(tokenize("Why did the talks stop?")))
+    assert text[s:e] == "because the envoy fell ill."

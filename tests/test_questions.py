@@ -15,6 +15,8 @@ from qa import questions as q
     ("In what year did the talks start?", q.DATE),
     ("How many people are going to be evacuated?", q.NUMBER),
     ("How old was she?", q.NUMBER),
+    ("What is the size of the genome?", q.NUMBER),
+    ("What was the case fatality rate of the outbreak?", q.NUMBER),
     ("Why was the planning of the operation sped up?", q.REASON),
     ("What did military sources tell Sputnik Arabic?", q.SAID),
     ("Where did most of the talks take place?", q.PLACE),
