@@ -63,6 +63,12 @@ class Articles(Mapping[str, Document]):
                 dates.append(doc.date or "")
             pos = end + 1
         offsets.append(size)
+        if isinstance(self._data, mmap.mmap):
+            # The scan touched every page: drop them from this process (the kernel's cache keeps
+            # them while memory allows) and read an article's page only when one is asked for.
+            for advice in ("MADV_DONTNEED", "MADV_RANDOM"):
+                if hasattr(mmap, advice):
+                    self._data.madvise(getattr(mmap, advice))
         self._offsets = np.frombuffer(offsets, dtype=np.int64)
         self.length = np.frombuffer(lengths, dtype=np.int64)
         # Outlets (casefolded, "" when unknown) by code, each article's code, and its date ("" when unknown).

@@ -166,3 +166,12 @@ def prefetch(vectors: np.ndarray, rows: np.ndarray) -> None:
     starts, ends = pages[np.r_[0, breaks + 1]], pages[np.r_[breaks, pages.size - 1]]
     for a, b in zip(starts.tolist(), ends.tolist()):
         mapping.madvise(mmap.MADV_WILLNEED, a * mmap.PAGESIZE, (b - a + 1) * mmap.PAGESIZE)
+
+
+def release(vectors: np.ndarray) -> None:
+    """Unmap the pages of a memory-mapped vectors.npy that queries touched, so the process's resident
+    memory does not grow toward the file's size: the kernel keeps them in its page cache while memory
+    allows, and a later read maps them again (a read-only shared mapping always re-reads the file)."""
+    mapping = getattr(vectors, "_mmap", None)
+    if mapping is not None and hasattr(mmap, "MADV_DONTNEED"):
+        mapping.madvise(mmap.MADV_DONTNEED)

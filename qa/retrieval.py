@@ -235,6 +235,7 @@ def _search_candidates(snap: Snapshot, query: Query, qv: np.ndarray, filters: Fi
     rows = np.repeat(first - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
     dense.prefetch(snap.vectors, rows)
     sims = (np.asarray(snap.vectors[rows], dtype=np.float32) @ qv).astype(np.float32)
+    dense.release(snap.vectors)  # resident memory stays flat however many questions are served
     best = np.full(chunks.size, -1.0, dtype=np.float32)
     np.maximum.at(best, np.repeat(np.arange(chunks.size), counts), sims)
     lexical = snap.lexical.lookup(query.terms, query.weights, chunks)
