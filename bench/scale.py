@@ -609,7 +609,7 @@ def collect(sizes: list[int]) -> dict:
     for n in sizes:
         folder = WORK / str(n)
         row = {"n": n}
-        for name in ("data", "build", "serve"):
+        for name in ("data", "build", "serve", "service"):
             if (folder / f"{name}.json").exists():
                 row[name] = json.loads((folder / f"{name}.json").read_text())
         out["sizes"].append(row)
@@ -695,7 +695,8 @@ def report(sc: dict) -> str:
              f"load average {s10['load_before'].split()[0]}–{s10['load_after'].split()[0]})"],
             ["recall@10 vs exact", "≥ 0.95", "≥ 0.98", f"{d10['real questions']['recall_at_10']:.3f} real questions, "
              f"{d10['held-out synthetic']['recall_at_10']:.3f} held-out points (dense top 10)"]]), ""]
-    snap = sc.get("snapshot")
+    snap = sc.get("snapshot")  # noqa: F841 - kept in the figures' JSON
+    svc = next((r["service"] for r in reversed(sc["sizes"]) if r.get("service")), None)
     out.append(
         "What the RSS figures hold. Anonymous memory (the process's own): the FAISS file read whole (PQ codes, "
         "ids, the coarse quantizer's HNSW graph), the sentence-to-chunk arrays retrieval keeps (8 bytes a sentence, "
@@ -703,14 +704,12 @@ def report(sc: dict) -> str:
         "and of the BM25 arrays that the queries touched; they are the kernel's page cache mapped into the process, "
         "shared and dropped under memory pressure (the next query touching them then reads the disk), so they grow "
         "with the number of distinct queries served, not with the collection, up to the size of those files. "
-        "VmHWM is the peak of both. Not in these figures: the snapshot's Python objects (documents with their "
-        "text, `Chunk`s with theirs, sentence spans, per-chunk outlet and date, the BM25 vocabulary), which the "
-        "benchmark's stand-in for a Snapshot does not build" +
-        (f"; measured on the real RealTimeQA index ({snap['sentences']:,} sentences, {snap['chunks']:,} chunks, "
-         f"{snap['documents']:,} articles) they take {snap['anon_mb']} MB, {snap['mb_per_million_sentences']:,} MB a "
-         f"million sentences, so about {snap['mb_per_million_sentences'] * 10 / 1024:.1f} GB at 10 M: a real 10 M "
-         "index served by `qa` today would exceed the 4 GB floor because of them, not because of the indexes. "
-         "Keeping the chunk table and the texts on disk (offset arrays and memory-mapped text) is what remains." if snap else ".") +
+        "VmHWM is the peak of both. Not in these figures: the whole service. bench/scale.py `service` measures it "
+        "on a real index folder: `qa.load_index` with the model, then 300 warm-up questions, 100 `ask` and 100 `retrieve`" +
+        (f". At {svc['n']:,} sentences it stayed at {svc['rss_after_retrieve']['VmRSS'] / 1024:.2f} GB VmRSS "
+         f"({svc['rss_after_retrieve']['RssAnon'] / 1024:.2f} GB anonymous), with `ask` p50 {svc['ask']['p50_ms']} ms and "
+         f"`retrieve` p50 {svc['retrieve']['p50_ms']} ms, embedding included" if svc else "") +
+        " ([scale.md §2](scale.md#2-serving-millions-of-sentences))." +
         " The question's embedding (one MiniLM call, section 3) and answering are not in the retrieve timings.\n")
     sweeps = [(f"{r['n']:,} synthetic, 314 real questions (every other)", r["serve"]["sweep"]) for r in sc["sizes"] if r.get("serve", {}).get("sweep")]
     if "real" in sc:
