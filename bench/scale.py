@@ -690,7 +690,7 @@ def report(sc: dict) -> str:
             ["resident memory while serving", "≤ 4 GB", "≤ 2 GB",
              f"{rss['RssAnon'] / 1024:.2f} GB anonymous; VmRSS {rss['VmRSS'] / 1024:.1f} GB with the mapped page cache "
              f"of vectors.npy and BM25 after {sum(d['queries'] for d in d10.values()) + 100 + s10['retrieve']['queries'] + 50:,} queries "
-             f"({s10['rss_after_100_queries']['VmRSS'] / 1024:.1f} GB after 100); the snapshot's Python objects not included (below)"],
+             f"({s10['rss_after_100_queries']['VmRSS'] / 1024:.1f} GB after 100), stand-in for the snapshot; the whole service below"],
             ["`retrieve` p50", "≤ 50 ms", "≤ 10 ms", f"{s10['retrieve']['p50_ms']} ms (candidate ranking, embedding not included; "
              f"load average {s10['load_before'].split()[0]}–{s10['load_after'].split()[0]})"],
             ["recall@10 vs exact", "≥ 0.95", "≥ 0.98", f"{d10['real questions']['recall_at_10']:.3f} real questions, "
