@@ -462,7 +462,7 @@ def snapshot_memory() -> None:
 
     before = status()
     folder = store.current(REAL[1])
-    snap = Snapshot(folder, store.manifest_at(folder, REAL[1]), columns.read(folder), store.map_vectors(folder / "vectors.npy"),
+    snap = Snapshot(folder, columns.read(folder), store.map_vectors(folder / "vectors.npy"),
                     Lexical.load(folder / "bm25", mmap=True), None)
     after = status()
     n = len(snap.sentence_spans)
@@ -566,7 +566,8 @@ def service(n: int, *, questions: int = 100, warm: int = 300) -> None:
     row["rss_loaded"] = status()
     texts = [json.loads(line)["question"] for f in QUESTIONS for line in f.read_text().splitlines() if line.strip()]
     timed = texts[::max(1, len(texts) // (2 * questions))][:2 * questions]
-    rest = [t for t in texts if t not in set(timed)]
+    chosen = set(timed)
+    rest = [t for t in texts if t not in chosen]
     t0 = time.perf_counter()
     for q in rest[:warm]:  # steady state: the pages a stream of questions keeps touching are cached
         engine.retrieve(q)

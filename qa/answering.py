@@ -167,6 +167,7 @@ def _new_to(text: str, start: int, end: int, asked: set[str]) -> bool:
 
 
 _WORD = re.compile(r"[\w’'-]+")
+_CLAUSE = re.compile(r"[;:()\[\]–—]")  # marks that end a run of new words
 
 
 def new_words(text: str, start: int, end: int, asked: set[str]) -> tuple[int, int] | None:
@@ -190,7 +191,7 @@ def new_words(text: str, start: int, end: int, asked: set[str]) -> tuple[int, in
 
     pos = start
     for m in _WORD.finditer(text, start, end):
-        if re.search(r"[;:()\[\]–—]", text[pos:m.start()]):
+        if _CLAUSE.search(text, pos, m.start()):
             close()
         pos = m.end()
         terms = tokenize(m.group())
@@ -206,10 +207,9 @@ def answer_phrase(text: str, start: int, end: int, kind: str, asked: set[str]) -
     """The span inside ``text[start:end]`` that answers a question of ``kind``: the expression of
     that type nearest the question's own words; for a description, reason or what-was-said, what
     the sentence adds to the question (``new_words``); None where no phrase can be singled out."""
-    if kind in (questions.DESCRIPTION, questions.REASON, questions.SAID):
-        typed = [x for x in questions.expressions(text, start, end, kind) if _new_to(text, x.start, x.end, asked)]
-        return (typed[0].start, typed[0].end) if typed and kind != questions.DESCRIPTION else new_words(text, start, end, asked)
     found = [x for x in questions.expressions(text, start, end, kind) if _new_to(text, x.start, x.end, asked)]
+    if kind in (questions.DESCRIPTION, questions.REASON, questions.SAID):  # descriptions have no typed expressions
+        return (found[0].start, found[0].end) if found else new_words(text, start, end, asked)
     if not found:
         return None
     anchors = [m.start() + start for m in re.finditer(r"\w+", text[start:end])

@@ -17,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, overload
+from typing import overload
 
 import numpy as np
 
@@ -25,11 +25,6 @@ from qa.chunking import Chunk
 from qa.documents import Document
 
 ARTICLE_CACHE = 1024  # parsed articles kept; a question reads a few dozen
-
-
-def _document(row: dict[str, Any]) -> Document:
-    row["boilerplate"] = tuple(tuple(s) for s in row["boilerplate"])
-    return Document(**row)
 
 
 class Articles(Mapping[str, Document]):
@@ -53,7 +48,7 @@ class Articles(Mapping[str, Document]):
             end = size if end < 0 else end
             line = self._data[pos:end]
             if line.strip():
-                doc = _document(json.loads(line))  # every field checked once, at load
+                doc = Document.from_row(json.loads(line))  # every field checked once, at load
                 if doc.path in self.index:
                     raise ValueError(f"article {doc.path!r} is listed twice")
                 self.index[doc.path] = len(offsets)
@@ -87,7 +82,7 @@ class Articles(Mapping[str, Document]):
                 self._cache.move_to_end(i)
                 return doc
         start, end = int(self._offsets[i]), int(self._offsets[i + 1])
-        doc = _document(json.loads(self._data[start:end]))
+        doc = Document.from_row(json.loads(self._data[start:end]))
         with self._lock:
             self._cache[i] = doc
             while len(self._cache) > ARTICLE_CACHE:
@@ -131,10 +126,11 @@ class Chunks(Sequence[Chunk]):
     """The chunk table as columns; ``chunks[i]`` builds the i-th ``Chunk`` (text included) on demand."""
 
     def __init__(self, articles: Articles, ids: np.ndarray, article: np.ndarray, start: np.ndarray, end: np.ndarray,
-                 first_sentence: np.ndarray, spans: Spans) -> None:
+                 first_sentence: np.ndarray, sentence_chunk: np.ndarray, spans: Spans) -> None:
         self.articles = articles
         self.ids, self.article, self.start, self.end = ids, article, start, end
         self.first_sentence = first_sentence  # chunk i's sentences are rows first[i]:first[i + 1] of spans
+        self.sentence_chunk = sentence_chunk  # and row r of spans belongs to chunk sentence_chunk[r]
         self.spans = spans
 
     def __len__(self) -> int:
@@ -157,8 +153,7 @@ class Chunks(Sequence[Chunk]):
         doc = self.articles.at(int(self.article[i]))
         start, end = int(self.start[i]), int(self.end[i])
         rows = self.spans.array[self.first_sentence[i]:self.first_sentence[i + 1]]
-        ident = self.ids[i]
-        return Chunk(ident.decode("ascii") if isinstance(ident, bytes) else str(ident), doc.path, start, end,
+        return Chunk(ids_at(self.ids, i), doc.path, start, end,
                      doc.text[start:end], tuple((int(a), int(b)) for a, b in rows))
 
 
@@ -206,14 +201,14 @@ def read(folder: Path) -> Tables:
     start_a, end_a = np.frombuffer(start, dtype=np.int64), np.frombuffer(end, dtype=np.int64)
     first = np.concatenate([[0], np.cumsum(np.frombuffer(counts, dtype=np.int64))]).astype(np.int64)
     span_a = np.frombuffer(spans, dtype=np.int64).reshape(-1, 2)
-    bad = (start_a < 0) | (start_a >= end_a) | (end_a > articles.length[article_a] if len(article_a) else False)
+    bad = (start_a < 0) | (start_a >= end_a) | (end_a > articles.length[article_a])
     if bad.any():
         raise ValueError(f"chunk {ids_at(id_array, int(np.argmax(bad)))!r} lies outside its article")
-    owner = np.repeat(np.arange(len(article_a)), np.diff(first))
+    owner = np.repeat(np.arange(len(article_a), dtype=np.int64 if len(article_a) > 2**31 - 2 else np.int32), np.diff(first))
     outside = (span_a[:, 0] < start_a[owner]) | (span_a[:, 0] >= span_a[:, 1]) | (span_a[:, 1] > end_a[owner])
     if outside.any():
         raise ValueError(f"chunk {ids_at(id_array, int(owner[np.argmax(outside)]))!r} lies outside its article")
-    return Tables(articles, Chunks(articles, id_array, article_a, start_a, end_a, first, Spans(span_a)))
+    return Tables(articles, Chunks(articles, id_array, article_a, start_a, end_a, first, owner, Spans(span_a)))
 
 
 def ids_at(ids: np.ndarray, i: int) -> str:

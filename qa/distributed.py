@@ -125,9 +125,7 @@ def _chunk_batch(batch: dict[str, np.ndarray], settings: Settings) -> dict[str, 
     """Stage 1, a Ray task: the chunks of a batch of articles, as JSON (id, start, end, sentence spans)."""
     out = []
     for raw in batch["doc"]:
-        row = json.loads(raw)
-        row["boilerplate"] = tuple(tuple(s) for s in row["boilerplate"])
-        chunks = chunk_document(Document(**row), size=settings.chunk_tokens, overlap=settings.chunk_overlap,
+        chunks = chunk_document(Document.from_row(json.loads(raw)), size=settings.chunk_tokens, overlap=settings.chunk_overlap,
                                 max_model_tokens=settings.model_max_tokens)
         out.append(json.dumps([[c.id, c.start, c.end, c.sentences] for c in chunks]))
     return {"path": batch["path"], "chunks": np.array(out, dtype=object)}

@@ -36,6 +36,11 @@ class Document:
     boilerplate: tuple[tuple[int, int], ...] = ()  # half-open spans never indexed nor cited
     encoding: str = "utf-8"
 
+    @classmethod
+    def from_row(cls, row: dict) -> "Document":
+        """A Document from its stored row (documents.jsonl: ``dataclasses.asdict`` as JSON)."""
+        return cls(**{**row, "boilerplate": tuple(tuple(s) for s in row["boilerplate"])})
+
     def meta(self) -> dict[str, str | None]:
         return {"title": self.title, "source": self.source, "date": self.date, "url": self.url}
 

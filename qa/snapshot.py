@@ -23,12 +23,9 @@ from qa.settings import Settings
 class Snapshot:
     """Everything one index generation answers from: columns, not an object per chunk (qa.columns)."""
 
-    def __init__(self, folder: Path, manifest: dict, tables: columns.Tables, vectors: np.ndarray,
-                 lexical: Lexical, dense_index) -> None:
+    def __init__(self, folder: Path, tables: columns.Tables, vectors: np.ndarray, lexical: Lexical, dense_index) -> None:
         self.folder = folder
         self.name = folder.name
-        # The manifest without its per-file list (one entry an article): ``info`` reads that from disk.
-        self.manifest = {k: v for k, v in manifest.items() if k != "files"}
         self.lexical = lexical
         self.dense_index = dense_index
         self.chunks = tables.chunks
@@ -38,14 +35,13 @@ class Snapshot:
         # Row i of the sentence vectors belongs to chunk sentence_chunk[i], span sentence_spans[i].
         self.sentence_spans = tables.sentences
         self.first_sentence = tables.chunks.first_sentence
-        self.sentence_chunk = np.repeat(np.arange(len(self.chunks), dtype=np.int64 if len(self.chunks) > 2**31 - 2 else np.int32),
-                                        np.diff(self.first_sentence))
+        self.sentence_chunk = tables.chunks.sentence_chunk
         # Per chunk, its article's outlet (code into source_names, casefolded) and date ("" = none),
         # so a filter is a few vectorised comparisons at any scale.
         articles = tables.articles
         self.source_names = articles.source_names
-        self.chunk_source_code = articles.source_code[tables.chunks.article] if len(self.chunks) else np.zeros(0, np.int32)
-        self.chunk_date_array = articles.date[tables.chunks.article] if len(self.chunks) else np.zeros(0, "<U10")
+        self.chunk_source_code = articles.source_code[tables.chunks.article]
+        self.chunk_date_array = articles.date[tables.chunks.article]
 
     @property
     def at_scale(self) -> bool:
@@ -83,7 +79,7 @@ class Snapshot:
                 or vectors.dtype != np.float32 or dense_index.ntotal != n or lexical.size != len(tables.chunks)):
             raise IndexCorruptError(f"index {index} is damaged (counts disagree): rebuild it with "
                                     f"`qa index build --index {index}`")
-        return cls(folder, manifest, tables, vectors, lexical, dense_index)
+        return cls(folder, tables, vectors, lexical, dense_index)
 
     def passage(self, i: int, score: float) -> Passage:
         c = self.chunks[i]

@@ -314,8 +314,7 @@ def read(folder: Path, *, mmap_vectors: bool = False) -> Generation:
     try:
         docs = {}
         for row in _read_jsonl(gen / "documents.jsonl"):
-            row["boilerplate"] = tuple(tuple(s) for s in row["boilerplate"])
-            docs[row["path"]] = Document(**row)
+            docs[row["path"]] = Document.from_row(row)
         chunks = []
         for r in _read_jsonl(gen / "chunks.jsonl"):
             text = docs[r["path"]].text

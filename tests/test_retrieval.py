@@ -155,7 +155,7 @@ def test_at_scale_only_candidates_are_ranked_each_with_its_exact_fused_score(sca
     assert isinstance(snap.lexical.bm25.scores["data"], np.memmap)
     from qa import columns, dense
 
-    exact_snap = Snapshot(snap.folder, snap.manifest, columns.read(snap.folder), np.array(snap.vectors), snap.lexical,
+    exact_snap = Snapshot(snap.folder, columns.read(snap.folder), np.array(snap.vectors), snap.lexical,
                           dense.build(np.array(snap.vectors)))
     assert not exact_snap.at_scale
     words = _seed_words()
