@@ -298,7 +298,7 @@ def build(n: int) -> None:
     row["dense_build_s"] = round(time.perf_counter() - t0, 1)
     (folder / "dense.faiss").write_bytes(dense.to_bytes(index))
     row["nlist"] = dense.nlist_for(n)
-    row["factory"] = f"IVF{row['nlist']}_HNSW{dense.QUANTIZER_M},PQ{dense.PQ_M}np"
+    row["factory"] = dense.factory(row["nlist"])
     row["build_rss"] = status()
     del index
     t0 = time.perf_counter()
@@ -644,7 +644,7 @@ def report(sc: dict) -> str:
                  [[f"synthetic {r['n']:,} (1,000 sampled)"] + [f"{x:.3f}" for x in r["data"]["nn_quantiles"]]
                   for r in sc["sizes"] if "data" in r]),
            "",
-           f"Index: `IVF{{nlist}}_HNSW{dense.QUANTIZER_M},PQ{dense.PQ_M}np` (nlist = power of two nearest √n: 1,024 "
+           f"Index: `{dense.factory(0).replace('IVF0', 'IVF{nlist}')}` (4-bit PQ codes scanned with SIMD; nlist = power of two nearest √n: 1,024 "
            f"at 1 M, 4,096 at 10 M), nprobe max({dense.MIN_PROBES}, nlist / {dense.PROBE_SHARE}), the best {dense.RESCORE} candidates re-scored exactly from the memory-mapped float32 "
            "vectors. Queries: the 628 real dev questions (COVID-QA + RealTimeQA) embedded with the project's embedder, "
            "and 500 held-out synthetic points (same generator, not in the collection). Ground truth: exact search, "
@@ -700,7 +700,7 @@ def report(sc: dict) -> str:
     svc = next((r["service"] for r in reversed(sc["sizes"]) if r.get("service")), None)
     out.append(
         "What the RSS figures hold. Anonymous memory (the process's own): the FAISS file read whole (PQ codes, "
-        "ids, the coarse quantizer's HNSW graph), the sentence-to-chunk arrays retrieval keeps (8 bytes a sentence, "
+        "ids, the coarse centroids), the sentence-to-chunk arrays retrieval keeps (8 bytes a sentence, "
         "8 a chunk) and Python with numpy and FAISS loaded. File-backed memory (RssFile): the pages of vectors.npy "
         "and of the BM25 arrays that the queries touched; they are the kernel's page cache mapped into the process, "
         "shared and dropped under memory pressure (the next query touching them then reads the disk), so they grow "

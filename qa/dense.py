@@ -1,9 +1,10 @@
 """The dense side: FAISS inner product over normalised sentence vectors (cosine similarity).
 
 Below ``COMPRESS_THRESHOLD`` vectors the index is exact (IndexFlatIP, in RAM). From there on it is
-compressed: an IVF index with an HNSW coarse quantizer over PQ codes (``PQ_M`` bytes a vector
-instead of 1,536), searched for ``RESCORE`` candidates that are re-scored exactly from the
-memory-mapped float32 vectors, so results carry true cosines while resident memory holds the codes.
+compressed: an IVF index over 4-bit PQ codes laid out for SIMD "fast scan" (``PQ_M`` sub-vectors,
+``PQ_M / 2`` bytes a vector instead of 1,536), searched for ``RESCORE`` candidates that are re-scored
+exactly from the memory-mapped float32 vectors, so results carry true cosines while resident memory
+holds the codes. Indexes built earlier (8-bit PQ with an HNSW coarse quantizer) still load and search.
 Both are plain FAISS files (``faiss.serialize_index``), never pickled.
 """
 
@@ -19,33 +20,37 @@ import numpy as np
 COMPRESS_THRESHOLD = 200_000
 # Graphs over full vectors were built above 200 k before the compressed index; such files still load.
 HNSW_EF_SEARCH = 128
-# Compressed index, measured on 1 M synthetic vectors calibrated to real sentence vectors' nearest-
-# neighbour distances, and on the real 127 k vectors with real questions (bench/scale.py,
-# docs/benchmarks.md section 4). PQ48 keeps 48 bytes a vector (10 M: 480 MB of codes).
-PQ_M = 48
-# Lists probed per query: a 32nd of them, and at least 64. Recall@10 against exact search with real
-# question vectors, re-scoring 256 / 512 candidates (bench/scale.py; docs/benchmarks.md section 4):
-#   real 127 k vectors, 256 lists:  16 probed 0.933 / 0.934, 32: 0.964 / 0.966, 64: 0.985 / 0.987
-#   1 M calibrated, 1,024 lists:    32 probed 0.936 / 0.939, 64: 0.963 / 0.966, 128: 0.983 / 0.985
-#   10 M calibrated, 4,096 lists:   128 probed 0.950 / 0.966 (p50 19 ms), 256: 0.962 / 0.979 (30 ms),
-#                                   512: 0.965 / 0.982 (55 ms)
-# A 32nd meets the floor of 0.95 everywhere at about half the time of a 16th, which the 0.98 goal
-# would need (and twice the time again at 10 M).
-PROBE_SHARE = 32
+# Compressed index: 4-bit PQ codes scanned with SIMD ("fast scan"), 96 sub-vectors of 4 dimensions,
+# 48 bytes a vector (10 M: 480 MB of codes). Against 8-bit PQ48 codes of the same size and the same
+# coarse lists, on 10 M calibrated vectors with the 628 real dev questions (bench/scale.py,
+# docs/benchmarks.md section 4): the ANN search takes 4.3 ms instead of 17.3 (128 lists probed) and
+# recall@10 after re-scoring 512 is 0.968 instead of 0.962.
+PQ_M = 96
+PQ_BITS = 4
+# Lists probed per query: a 16th of them, and at least 64. Recall@10 against exact search at 10 M
+# (4,096 lists), re-scoring 256 / 512 candidates, and the p50 of the whole dense search:
+#   64 probed 0.944 / 0.951 (9 ms), 128: 0.961 / 0.968 (11 ms), 256: 0.977 / 0.985 (14 ms).
+# A 16th meets the 0.98 goal at 10 M for 3 ms more than a 32nd, which meets only the 0.95 floor.
+PROBE_SHARE = 16
 MIN_PROBES = 64
-# Candidates re-scored exactly from the float32 vectors: PQ48 ranks coarsely, and the denser the
-# collection the deeper the true top 10 lies in its ranking (10 M, 128 lists probed: 0.921 / 0.950 /
-# 0.966 re-scoring 128 / 256 / 512), so 512: 768 KB of vectors.npy a query, prefetched at once.
+# Candidates re-scored exactly from the float32 vectors: PQ ranks coarsely, and the denser the
+# collection the deeper the true top 10 lies in its ranking (10 M, 256 lists probed: 0.977 / 0.985
+# re-scoring 256 / 512), so 512: 768 KB of vectors.npy a query, prefetched at once.
 RESCORE = 512
 # k-means for the coarse lists on this many sampled vectors a list (FAISS warns below 39).
 TRAIN_PER_LIST = 40
-QUANTIZER_M = 32
 ADD_BLOCK = 100_000
 
 
 def nlist_for(n: int) -> int:
     """Coarse lists for ``n`` vectors: the power of two nearest sqrt(n) (1 M: 1024; 10 M: 4096)."""
     return int(min(65_536, max(16, 2 ** round(math.log2(max(1.0, math.sqrt(n)))))))
+
+
+def factory(nlist: int) -> str:
+    """The FAISS factory string of the compressed index: a flat coarse quantizer (with 4,096 lists,
+    0.2 ms a query; assigning 10 M vectors is one matrix product a block) over fast-scan PQ codes."""
+    return f"IVF{nlist},PQ{PQ_M}x{PQ_BITS}fs"
 
 
 def nprobe_for(nlist: int) -> int:
@@ -63,10 +68,9 @@ def build(vectors: np.ndarray, *, threshold: int = COMPRESS_THRESHOLD, seed: int
             index.add(np.ascontiguousarray(vectors, dtype=np.float32))
         return index
     nlist = nlist_for(n)
-    # "np": no polysemous training (minutes of annealing for Hamming filtering, which is not used).
-    index = faiss.index_factory(dim, f"IVF{nlist}_HNSW{QUANTIZER_M},PQ{PQ_M}np", faiss.METRIC_INNER_PRODUCT)
+    index = faiss.index_factory(dim, factory(nlist), faiss.METRIC_INNER_PRODUCT)
     rng = np.random.default_rng(seed)
-    # The PQ codebooks (256 centroids a sub-space) want some 64 points a centroid as well.
+    # The sample also trains the PQ codebooks (16 centroids a sub-space).
     sample = np.sort(rng.choice(n, size=min(n, max(TRAIN_PER_LIST * nlist, 64 * 256)), replace=False))
     index.train(np.ascontiguousarray(vectors[sample], dtype=np.float32))
     for i in range(0, n, ADD_BLOCK):

@@ -1,4 +1,4 @@
-"""The dense index: exact below the threshold, compressed (IVF-PQ, HNSW coarse quantizer) above it,
+"""The dense index: exact below the threshold, compressed (IVF over fast-scan PQ codes) above it,
 with exact re-scoring from the float32 vectors. Vectors are "real-ish": the seed index's real
 sentence vectors as centres, plus Gaussian noise of a per-point scale."""
 
@@ -54,7 +54,8 @@ def test_above_the_threshold_the_index_is_compressed_with_high_recall(collection
     vectors, queries = collection
     assert dense.is_compressed(compressed) and compressed.ntotal == N
     ivf = faiss.extract_index_ivf(compressed)
-    assert (ivf.nlist, ivf.code_size, ivf.nprobe) == (dense.nlist_for(N), dense.PQ_M, dense.nprobe_for(dense.nlist_for(N)))
+    assert (ivf.nlist, ivf.code_size, ivf.nprobe) == (dense.nlist_for(N), dense.PQ_M * dense.PQ_BITS // 8,
+                                                       dense.nprobe_for(dense.nlist_for(N)))
     truth = [exact_top(vectors, q, 10) for q in queries]
     rescored = recall([dense.search(compressed, q, 10, vectors=vectors)[1] for q in queries], truth)
     codes_only = recall(list(compressed.search(queries, 10)[1]), truth)
@@ -88,10 +89,26 @@ def test_a_saved_compressed_index_loads_tuned_and_answers_the_same(tmp_path, col
     loaded = dense.load(path)
     ivf = faiss.extract_index_ivf(loaded)
     assert dense.is_compressed(loaded) and ivf.nprobe == dense.nprobe_for(ivf.nlist) == 64
-    assert faiss.downcast_index(ivf.quantizer).hnsw.efSearch >= ivf.nprobe
+    assert isinstance(faiss.downcast_index(ivf.quantizer), faiss.IndexFlat)
     for q in queries[:10]:
         a, b = dense.search(loaded, q, 10, vectors=vectors), dense.search(compressed, q, 10, vectors=vectors)
         assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+
+
+def test_an_index_of_the_earlier_layout_still_loads_tuned_and_searches(tmp_path, collection):
+    """Indexes built before fast scan: 8-bit PQ48 codes under an HNSW coarse quantizer."""
+    vectors, queries = collection
+    earlier = faiss.index_factory(vectors.shape[1], f"IVF{dense.nlist_for(N)}_HNSW32,PQ48np", faiss.METRIC_INNER_PRODUCT)
+    earlier.train(vectors)
+    earlier.add(vectors)
+    path = tmp_path / "dense.faiss"
+    path.write_bytes(dense.to_bytes(earlier))
+    loaded = dense.load(path)
+    ivf = faiss.extract_index_ivf(loaded)
+    assert dense.is_compressed(loaded) and ivf.nprobe == dense.nprobe_for(ivf.nlist)
+    assert faiss.downcast_index(ivf.quantizer).hnsw.efSearch >= ivf.nprobe  # else fewer lists come back
+    truth = [exact_top(vectors, q, 10) for q in queries]
+    assert recall([dense.search(loaded, q, 10, vectors=vectors)[1] for q in queries], truth) >= 0.95
 
 
 def test_an_allowed_mask_restricts_the_compressed_search(collection, compressed):
@@ -116,4 +133,4 @@ def test_a_compressed_index_is_not_searched_without_its_vectors(collection, comp
 
 def test_coarse_lists_grow_with_the_square_root():
     assert [dense.nlist_for(n) for n in (20_000, 1_000_000, 10_000_000)] == [128, 1024, 4096]
-    assert [dense.nprobe_for(dense.nlist_for(n)) for n in (20_000, 1_000_000, 10_000_000)] == [64, 64, 128]
+    assert [dense.nprobe_for(dense.nlist_for(n)) for n in (20_000, 1_000_000, 10_000_000)] == [64, 64, 256]
