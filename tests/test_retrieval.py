@@ -144,7 +144,7 @@ def scaled_index(tmp_path_factory) -> "Path":
     return index
 
 
-def test_at_scale_only_candidates_are_ranked_each_with_its_exact_fused_score(scaled_index):
+def test_at_scale_only_candidates_are_ranked_the_head_with_its_exact_fused_score(scaled_index):
     from qa import retrieval
     from qa.settings import Settings
     from qa.snapshot import Snapshot
@@ -166,11 +166,15 @@ def test_at_scale_only_candidates_are_ranked_each_with_its_exact_fused_score(sca
         found = retrieval.search(snap, embedder, question, [], turns=1, candidates=50)
         exact = retrieval.search(exact_snap, embedder, question, [], turns=1, candidates=50)
         assert 0 < found.order.size < len(snap.chunks)
-        # Every candidate carries the exact fused score, so candidates keep the exact relative order.
-        assert np.allclose([found.scores[i] for i in found.order], exact.scores[found.order], atol=1e-5)
+        # The head carries the exact fused score, so it keeps the exact relative order; below it a
+        # chunk's dense part is the best of its sentences the approximate search found: never above
+        # the exact score, and equal to it unless that search missed the chunk's best sentence.
+        head = found.order[:retrieval.HEAD]
+        assert np.allclose([found.scores[i] for i in head], exact.scores[head], atol=1e-5)
         position = np.argsort(exact.order)
-        assert np.all(np.diff(position[found.order]) > 0) or np.allclose(
-            np.diff([exact.scores[i] for i in found.order]), 0, atol=1e-5)
+        assert np.all(np.diff(position[head]) > 0) or np.allclose(np.diff([exact.scores[i] for i in head]), 0, atol=1e-5)
+        ours = np.array([found.scores[i] for i in found.order])
+        assert np.all(ours <= exact.scores[found.order] + 1e-5)
         for ci in found.order[:5]:  # what answering reads: every sentence of the top chunks, exactly
             for row in range(snap.first_sentence[ci], snap.first_sentence[ci + 1]):
                 assert np.isclose(found.sentence_sims[row], exact.sentence_sims[row], atol=1e-6)
