@@ -229,3 +229,42 @@ def test_maxscore_stops_early_when_the_rare_terms_decide_the_top_k(tmp_path, mon
     sums.clear()
     lex.top(terms, [0.1, 1.0], 3, rare=1)  # the common term now decides: every posting is summed
     assert sums == [1, 2]
+
+
+def test_a_question_about_the_present_prefers_the_newest_of_the_best_passages(scaled_index):
+    from qa import columns, dense, retrieval
+    from qa.settings import Settings
+    from qa.snapshot import Snapshot
+
+    embedder = FakeEmbedder()
+    scaled = Snapshot.load(scaled_index, Settings(), embedder)
+    exact = Snapshot(scaled.folder, columns.read(scaled.folder), np.array(scaled.vectors), scaled.lexical,
+                     dense.build(np.array(scaled.vectors)))
+    assert retrieval.RECENT.search("Who won this week?") and retrieval.RECENT.search("What is it currently?")
+    assert not retrieval.RECENT.search("white helmets syria army") and not retrieval.RECENT.search("the weekly currency")
+    for snap in (scaled, exact):
+        plain = retrieval.search(snap, embedder, "white helmets syria army", [], turns=1, candidates=50)
+        assert retrieval.prefer_recent(snap, "white helmets syria army", plain) is plain
+        now = retrieval.prefer_recent(snap, "white helmets syria army this week", plain)
+        # The same candidates; only the head's order and scores change.
+        assert sorted(plain.order.tolist()) == sorted(now.order.tolist())
+        assert np.array_equal(now.order[retrieval.RECENT_HEAD:], plain.order[retrieval.RECENT_HEAD:])
+        head = plain.order[:retrieval.RECENT_HEAD]
+        days = np.array([retrieval._day(str(d)) for d in snap.chunk_date_array[head]])
+        assert len(set(days.tolist())) > 1
+        for ci, day in zip(head, days):
+            gain = float(now.scores[ci]) - float(plain.scores[ci])
+            assert np.isclose(gain, retrieval.RECENT_WEIGHT * np.exp(-(days.max() - day) / retrieval.RECENT_DAYS), atol=1e-5)
+        assert np.all(np.diff([float(now.scores[i]) for i in now.order[:retrieval.RECENT_HEAD]]) <= 1e-6)
+        # The newest articles of the head move up.
+        fresh = set(head[days == days.max()].tolist())
+        rank = lambda order: np.mean([i for i, c in enumerate(order.tolist()) if c in fresh])  # noqa: E731
+        assert rank(now.order) < rank(plain.order)
+    # At scale, every sentence of every chunk the preference may move up is scored exactly, so what
+    # answering reads (the top chunks' sentences) stays exact.
+    question = "white helmets syria army this week"
+    found = retrieval.search(scaled, embedder, question, [], turns=1, candidates=50)
+    qv = embedder.encode([question])[0]
+    for ci in found.order[:retrieval.RECENT_HEAD]:
+        for row in range(scaled.first_sentence[ci], scaled.first_sentence[ci + 1]):
+            assert np.isclose(found.sentence_sims[row], float(np.asarray(scaled.vectors[row]) @ qv), atol=1e-5)
