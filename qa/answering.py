@@ -118,7 +118,7 @@ def candidates(snap: Snapshot, found: Retrieval, kind: str = questions.DESCRIPTI
     weight = {t: idf[t] * w for t, w in zip(query.terms, query.weights) if t in own or not own}
     total = sum(weight.values()) or 1.0
     asked = set(query.terms)
-    missing = _missing(snap, found)
+    missing = _missing(snap, found, kind)
     seen: dict[tuple[str, int, int], Candidate] = {}
     for rank, ci in enumerate(order):
         chunk = snap.chunks[ci]
@@ -146,17 +146,50 @@ def candidates(snap: Snapshot, found: Retrieval, kind: str = questions.DESCRIPTI
 _NAMED = re.compile(r"(?<=\s)[A-Z][\w’'-]*|\b\d{2,}\b")
 
 
-def _missing(snap: Snapshot, found: Retrieval) -> float:
+_SPEAKER = re.compile(r"\b(?:did|does|do|has|have|had)\s+(.+?)\s+(?:say|tell|claim|report|announce|warn|write|call|"
+                      r"describe|state)\b", re.IGNORECASE)
+_SAYS = re.compile(r"\b(?:sa(?:y|ys|id)|t(?:ell|ells|old)|claim(?:s|ed)?|report(?:s|ed)?|announc(?:e|es|ed)|warn(?:s|ed)?|"
+                   r"wr(?:ite|ites|ote)|call(?:s|ed)?|describ(?:e|es|ed)|stat(?:e|es|ed)|according\s+to|added|explained|"
+                   r"insisted|argued|noted|denied|accused)\b", re.IGNORECASE)
+SPEAKER_WINDOW = 8  # words between a speaker's name and the verb that reports them
+
+
+def speaker(question: str) -> set[str]:
+    """For "What did Russian President Vladimir Putin say …?": the named speaker's last name ({"putin"}),
+    since titles ("President") name many; empty when the question names nobody (a capitalised word)
+    as the one speaking."""
+    m = _SPEAKER.search(question)
+    names = re.findall(r"[A-Z][\w’'-]*", m.group(1)) if m else []
+    return set(tokenize(names[-1])) if names else set()
+
+
+def _attributed(text: str, names: set[str]) -> bool:
+    """Whether ``text`` reports ``names`` speaking: a name within SPEAKER_WINDOW words of a reporting verb."""
+    words = [(m.start(), m.group()) for m in _WORD.finditer(text)]
+    at = [i for i, (_, w) in enumerate(words) if (t := tokenize(w)) and t[0] in names]
+    says = [len(_WORD.findall(text[:m.start()])) for m in _SAYS.finditer(text)]
+    return any(abs(i - j) <= SPEAKER_WINDOW for i in at for j in says)
+
+
+def _missing(snap: Snapshot, found: Retrieval, kind: str = questions.DESCRIPTION) -> float:
     """The share of the names and numbers the question itself uses (capitalised words past its
     first, figures) that none of the top passages nor their titles holds: a question about someone
-    or something the articles never name is not answered by them, however close the rest comes."""
-    named = {t for m in _NAMED.finditer(found.query.texts[0]) for t in tokenize(m.group())}
+    or something the articles never name is not answered by them, however close the rest comes. For
+    what a named speaker said, all of it is missing unless a passage reports that speaker speaking: an
+    article that names Putin without quoting him does not say what Putin said."""
+    question = found.query.texts[0]
+    named = {t for m in _NAMED.finditer(question) for t in tokenize(m.group())}
     if not named:
         return 0.0
     held: set[str] = set()
+    voiced = speaker(question) & named if kind == questions.SAID else set()
+    quoted = False
     for ci in found.order[:TOP_PASSAGES]:
         chunk = snap.chunks[ci]
         held.update(tokenize(f"{snap.documents[chunk.path].title or ''} {chunk.text}"))
+        quoted = quoted or (bool(voiced) and _attributed(chunk.text, voiced))
+    if voiced and not quoted:
+        return 1.0  # what the question asks for, the speaker's words, is missing whatever else is held
     return len(named - held) / len(named)
 
 

@@ -60,3 +60,21 @@ def test_a_description_phrase_is_what_the_sentence_adds_to_the_question():
     text = "The talks stopped because the envoy fell ill."
     s, e = answer_phrase(text, 0, len(text), questions.REASON, set(tokenize("Why did the talks stop?")))
     assert text[s:e] == "because the envoy fell ill."
+
+
+def test_what_a_named_speaker_said_needs_a_passage_that_reports_them_speaking():
+    from qa.answering import _attributed, speaker
+
+    assert speaker("What did Russian President Vladimir Putin say in Helsinki?") == {"putin"}
+    assert speaker("What do the White Helmets say their work is?") == {"helmet"}
+    assert speaker("What did the government say?") == set()
+    # Named, but not as the one speaking: an article that names Putin does not say what Putin said.
+    assert not _attributed("the issue might be raised by Trump during his negotiations with Russian President "
+                           "Vladimir Putin in Helsinki", {"putin"})
+    assert _attributed("Putin said on Monday that talks would go on", {"putin"})
+    assert _attributed("The evacuation was agreed, according to President Vladimir Putin", {"putin"})
+
+
+def test_an_unquoted_speaker_makes_the_question_unanswered(seed_engine):
+    # The seed articles name Putin (the Helsinki talks) and never quote him.
+    assert not seed_engine.ask("What did Putin tell Trump in Helsinki about the White Helmets?").found
