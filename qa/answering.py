@@ -13,6 +13,7 @@ The weights come from bench/answer_study.py (fitted on the dev sets' features; s
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 import re
@@ -165,9 +166,10 @@ def speaker(question: str) -> set[str]:
 
 def _attributed(text: str, names: set[str]) -> bool:
     """Whether ``text`` reports ``names`` speaking: a name within SPEAKER_WINDOW words of a reporting verb."""
-    words = [(m.start(), m.group()) for m in _WORD.finditer(text)]
-    at = [i for i, (_, w) in enumerate(words) if (t := tokenize(w)) and t[0] in names]
-    says = [len(_WORD.findall(text[:m.start()])) for m in _SAYS.finditer(text)]
+    words = list(_WORD.finditer(text))
+    at = [i for i, m in enumerate(words) if (t := tokenize(m.group())) and t[0] in names]
+    starts = [m.start() for m in words]
+    says = [bisect.bisect_left(starts, m.start()) for m in _SAYS.finditer(text)]  # a verb's word position
     return any(abs(i - j) <= SPEAKER_WINDOW for i in at for j in says)
 
 

@@ -263,10 +263,11 @@ def prefer_recent(snap: Snapshot, question: str, found: Retrieval) -> Retrieval:
                      dtype=np.float32)
     scores = found.scores
     if isinstance(scores, Sparse):
+        at = np.searchsorted(scores.ids, head)
         values = scores.values.copy()
-        values[np.searchsorted(scores.ids, head)] += bonus
+        values[at] += bonus
         scores = Sparse(scores.size, scores.ids, values, scores.floor)
-        new = values[np.searchsorted(scores.ids, head)]
+        new = values[at]
     else:
         scores = scores.copy()
         scores[head] += bonus
