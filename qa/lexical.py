@@ -76,7 +76,13 @@ class Lexical:
             return cls(None)
         import bm25s
 
-        return cls(bm25s.BM25.load(str(folder), allow_pickle=False, show_progress=False, mmap=mmap))
+        bm25 = bm25s.BM25.load(str(folder), allow_pickle=False, show_progress=False, mmap=mmap)
+        for name in ("dtype", "int_dtype"):  # read only when a query is scored: check them now
+            try:
+                np.dtype(getattr(bm25, name))
+            except TypeError as e:
+                raise ValueError(f"BM25 parameter {name} is not a type: {getattr(bm25, name)!r}") from e
+        return cls(bm25)
 
     def known(self, terms: list[str]) -> list[str]:
         if self.bm25 is None:

@@ -338,3 +338,16 @@ def test_any_damage_to_a_generation_is_an_answer_or_one_line(tmp_path_factory, d
     # then every citation must be exact against the stored text.
     for c in answer.citations:
         assert engine.document(c.path).text[c.start:c.end] == c.quote
+
+
+def test_a_damaged_bm25_type_is_refused_at_load_not_at_the_first_question(tmp_path):
+    """A flipped bit in params.index.json ("float32" → "gloat32") once loaded and failed at query time."""
+    from conftest import ARTICLES
+
+    embedder = FakeEmbedder()
+    qa.build_index(ARTICLES, tmp_path / "index", embedder=embedder)
+    params = store.current(tmp_path / "index") / "bm25" / "params.index.json"
+    params.write_text(params.read_text().replace('"float32"', '"gloat32"'))
+    with pytest.raises(IndexCorruptError) as e:
+        Engine.load(tmp_path / "index", embedder=embedder)
+    assert "\n" not in str(e.value)
