@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ TOP_PASSAGES = 8
 MAX_CITATIONS = 3
 RELATED_PASSAGES = 10
 # The features of a candidate sentence, in this order.
-FEATURES = ("dense", "cover", "passage", "rank", "typed", "untyped", "missing")
+FEATURES = ("dense", "cover", "passage", "rank", "typed", "untyped", "missing", "near")
 # Types whose answer is a short expression that can be found in a sentence.
 SPECIFIC = {questions.NUMBER, questions.MONEY, questions.PERCENT, questions.DATE, questions.PERSON, questions.ORG,
             questions.PLACE, questions.NAME}
@@ -41,17 +42,20 @@ class AnswerParams:
 
     # A sentence's score: these weights times FEATURES.
     # "missing" is the same for every sentence of a question: it only informs the refusal.
-    weights: tuple[float, ...] = (0.50, 0.45, 0.05, 0.0, 0.05, 0.0, 0.0)
+    weights: tuple[float, ...] = (0.50, 0.45, 0.05, 0.0, 0.05, 0.0, 0.0, 0.05)
     # An adjacent sentence of the same paragraph joins the quote when it scores at least this share
     # of the sentence it adjoins (COVID-QA dev answer@1: 0.583 for one sentence, 0.609 with this).
     neighbour_ratio: float = 0.80
-    # Another article is cited when its best sentence scores at least this share of the best.
+    # Another article is cited when its best sentence scores at least this share of the best, and
+    # P(answerable) of that sentence reaches other_source_threshold: once the question is judged
+    # answered, a second article's account needs less evidence of its own to be heard beside it.
     other_source_ratio: float = 0.70
+    other_source_threshold: float = 0.50
     # Refusal: P(answerable) = logistic(bias + coef · (FEATURES of the best sentence, its score)).
     # Fitted by bench/answer_study.py on seed_dev, COVID-QA dev, RealTimeQA dev and
     # bench/unanswerable_*.jsonl (docs/answers.md has the curve); the threshold trades false
     # refusals for refusals.
-    refusal_coef: tuple[float, ...] = (3.141, 3.3857, -0.0319, 0.3714, -0.2708, -0.5302, -0.665, 1.7836)
+    refusal_coef: tuple[float, ...] = (3.141, 3.3857, -0.0319, 0.3714, -0.2708, -0.5302, -0.665, 0.0, 1.7836)
     refusal_bias: float = -2.9016
     refusal_threshold: float = 0.75
 
@@ -132,16 +136,42 @@ def candidates(snap: Snapshot, found: Retrieval, kind: str = questions.DESCRIPTI
             # sentence that names the group.
             cover = sum(v if t in terms else 0.5 * v if t in previous else 0.0 for t, v in weight.items()) / total
             previous = terms
-            typed = 0.0
+            typed = near = 0.0
             if kind in SPECIFIC:
-                typed = float(any(_new_to(text, x.start, x.end, asked) for x in questions.expressions(text, s, e, kind)))
+                found_x = [x for x in questions.expressions(text, s, e, kind) if _new_to(text, x.start, x.end, asked)]
+                typed = float(bool(found_x))
+                near = _nearness(text, s, e, found_x, set(weight)) if found_x else 0.0
             features = (float(sims[row]) if sims.size else 0.0, cover, float(fused[ci]) / top, 1.0 / (1 + rank),
-                        typed, float(kind in SPECIFIC and not typed), missing)
+                        typed, float(kind in SPECIFIC and not typed), missing, near)
             c = Candidate(int(ci), s, e, features, sum(w * f for w, f in zip(params.weights, features)))
             key = (chunk.path, s, e)
             if key not in seen or seen[key].score < c.score:
                 seen[key] = c
     return sorted(seen.values(), key=lambda c: -c.score)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _term(word: str) -> str | None:
+    """The search term of one word (None for a stopword): cached, since answering tokenises word by word."""
+    terms = tokenize(word)
+    return terms[0] if terms else None
+
+
+NEAR_WORDS = (3, 8)  # an expression this many words from a question term is near (1.0), or fairly near (0.5)
+
+
+def _nearness(text: str, start: int, end: int, found: list[questions.Expression], terms: set[str]) -> float:
+    """How close the nearest of ``found`` comes to one of the question's ``terms`` in ``text[start:end]``,
+    counted in words: 1.0 within NEAR_WORDS[0], 0.5 within NEAR_WORDS[1], else 0.0. "plans to evacuate
+    hundreds of members" answers "How many … evacuated?"; a figure at the far end of the sentence rarely does."""
+    words = list(_WORD.finditer(text, start, end))
+    starts = [m.start() for m in words]
+    at = [i for i, m in enumerate(words) if _term(m.group()) in terms]
+    if not at or not found:
+        return 0.0
+    gap = min(min(abs(i - bisect.bisect_right(starts, x.start) + 1), abs(i - bisect.bisect_left(starts, x.end) + 1))
+              for x in found for i in at)
+    return 1.0 if gap <= NEAR_WORDS[0] else 0.5 if gap <= NEAR_WORDS[1] else 0.0
 
 
 _NAMED = re.compile(r"(?<=\s)[A-Z][\w’'-]*|\b\d{2,}\b")
@@ -167,7 +197,7 @@ def speaker(question: str) -> set[str]:
 def _attributed(text: str, names: set[str]) -> bool:
     """Whether ``text`` reports ``names`` speaking: a name within SPEAKER_WINDOW words of a reporting verb."""
     words = list(_WORD.finditer(text))
-    at = [i for i, m in enumerate(words) if (t := tokenize(m.group())) and t[0] in names]
+    at = [i for i, m in enumerate(words) if _term(m.group()) in names]
     starts = [m.start() for m in words]
     says = [bisect.bisect_left(starts, m.start()) for m in _SAYS.finditer(text)]  # a verb's word position
     return any(abs(i - j) <= SPEAKER_WINDOW for i in at for j in says)
@@ -300,7 +330,8 @@ def answer(snap: Snapshot, question: str, found: Retrieval, *, kind: str | None 
         if len(chosen) >= MAX_CITATIONS:
             break
         path = snap.chunks[c.chunk].path
-        if path not in paths and c.score >= params.other_source_ratio * best.score and is_evidence(c, params):
+        if (path not in paths and c.score >= params.other_source_ratio * best.score
+                and answerable(c, params) >= params.other_source_threshold):
             chosen.append(c)
             paths.add(path)
     scores = {(snap.chunks[x.chunk].path, x.start, x.end): x.score for x in cands}

@@ -1,4 +1,4 @@
-from qa.answering import Candidate, attribution, human_date, is_evidence
+from qa.answering import DEFAULT, Candidate, attribution, human_date, is_evidence
 
 
 def test_attribution_names_what_is_known_and_never_guesses():
@@ -18,7 +18,7 @@ def test_refusal_model_needs_meaning_or_terms():
     from qa.answering import DEFAULT, answerable
 
     def cand(dense, cover, missing=0.0):
-        features = (dense, cover, 1.0, 1.0, 0.0, 0.0, missing)
+        features = (dense, cover, 1.0, 1.0, 0.0, 0.0, missing, 0.0)
         return Candidate(0, 0, 1, features, sum(w * f for w, f in zip(DEFAULT.weights, features)))
 
     assert is_evidence(cand(0.75, 0.9))
@@ -26,6 +26,32 @@ def test_refusal_model_needs_meaning_or_terms():
     assert not is_evidence(cand(0.3, 0.3))
     # A name of the question that no passage holds makes an answer less likely, all else equal.
     assert answerable(cand(0.6, 0.6, missing=1.0)) < answerable(cand(0.6, 0.6, missing=0.0))
+
+
+def test_an_expression_near_the_questions_words_is_nearer_than_one_far_from_them():
+    from qa import questions
+    from qa.answering import FEATURES, NEAR_WORDS, _nearness
+    from qa.lexical import tokenize
+
+    assert len(FEATURES) == len(DEFAULT.weights) == len(DEFAULT.refusal_coef) - 1  # the score has the last coefficient
+    terms = set(tokenize("How many people are going to be evacuated?"))
+    text = "The US plans to evacuate hundreds of members of the group and their families from the south of the country."
+    found = questions.expressions(text, 0, len(text), questions.NUMBER)
+    assert [text[x.start:x.end] for x in found] == ["hundreds of members"]
+    assert _nearness(text, 0, len(text), found, terms) == 1.0  # "evacuate" is the word before
+    far = "Some 400 of them, officials say, may leave the town by the coast road next month, once the plan is evacuated."
+    found = questions.expressions(far, 0, len(far), questions.NUMBER)
+    gap = len(far[found[0].end:far.index("evacuated")].split())
+    assert gap > NEAR_WORDS[1] and _nearness(far, 0, len(far), found, terms) == 0.0
+    assert _nearness(text, 0, len(text), [], terms) == 0.0
+    assert _nearness(text, 0, len(text), found, set()) == 0.0
+
+
+def test_a_second_article_that_nearly_matches_the_best_is_cited_beside_it(seed_engine):
+    # Each seed article says what the White Helmets claim to do; both are heard, each in its own citation.
+    a = seed_engine.ask("What do the White Helmets say their work is?")
+    assert a.found and len({c.path for c in a.citations}) == 2
+    assert DEFAULT.other_source_threshold < DEFAULT.refusal_threshold
 
 
 def test_answer_phrase_is_inside_the_quote_and_new_to_the_question():
