@@ -6,7 +6,9 @@ question's candidates: all its pairs in pairs.jsonl). Measures throughput on a f
 plans the number of steps for the time budget (and stops at the budget regardless), taking per
 question up to --pos positives and --neg-per-pos hard negatives each. Plain torch loop over the
 CrossEncoder's HF model, BCE-with-logits loss, AdamW with linear warmup/decay; word embeddings frozen.
-Saves to /work/tmp/reranker/model/ and writes the split + figures to train.meta.json.
+Saves to --out (default /work/tmp/reranker/model/) and writes the split + figures to train.meta.json there
+and in /work/tmp/reranker/. --init continues from an earlier run's model: the validation split is the same
+(the question shuffle is seeded), so its figures stay comparable across runs.
 """
 from __future__ import annotations
 
@@ -80,6 +82,9 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--pos", type=int, default=2, help="positives per question per epoch")
     ap.add_argument("--neg-per-pos", type=int, default=3, help="negatives per positive per epoch")
+    ap.add_argument("--init", type=Path, default=None,
+                    help="start from this saved cross-encoder (e.g. an earlier run's model/) instead of MiniLM")
+    ap.add_argument("--out", type=Path, default=WORK / "model", help="where the trained model is saved")
     ap.add_argument("--freeze-embeddings", action=argparse.BooleanOptionalAction, default=True,
                     help="freeze the word-embedding matrix (half the weights; saves optimizer time)")
     args = ap.parse_args()
@@ -95,7 +100,7 @@ def main() -> None:
     val_q, train_q = qids[:n_val], qids[n_val:]
     val = {q: groups[q] for q in val_q}
 
-    ce = CrossEncoder(str(model_path()), num_labels=1, max_length=args.max_length)
+    ce = CrossEncoder(str(args.init or model_path()), num_labels=1, max_length=args.max_length)
     model, tok = ce.model, ce.tokenizer
     if args.freeze_embeddings:
         model.base_model.embeddings.word_embeddings.weight.requires_grad_(False)
@@ -184,14 +189,15 @@ def main() -> None:
     val_s = time.time() - t_val
     print("validation", metrics, flush=True)
 
-    out = WORK / "model"
+    out = args.out
     ce.save(str(out)) if hasattr(ce, "save") else ce.save_pretrained(str(out))
-    meta = {"args": vars(args), "throughput_pairs_per_s": round(pairs_per_s, 2), "train_questions_available": len(train_q),
+    meta = {"args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}, "throughput_pairs_per_s": round(pairs_per_s, 2), "train_questions_available": len(train_q),
             "train_questions_seen": len(seen_q), "train_pairs_seen": seen_pairs, "steps": step,
             "val_questions": len(val_q), "val_pairs": len(val_rows), "val_pos": sum(r["label"] for r in val_rows),
             "val_qids": val_q, "train_s": round(train_s, 1), "val_s": round(val_s, 1),
             "total_s": round(time.time() - t_start, 1), "validation": metrics, "history": history}
-    (WORK / "train.meta.json").write_text(json.dumps(meta, indent=1))
+    for where in {WORK, out}:  # export.py reads WORK's; a model folder keeps its own
+        (where / "train.meta.json").write_text(json.dumps(meta, indent=1))
     print(json.dumps({k: v for k, v in meta.items() if k != "val_qids"}, indent=1))
 
 
