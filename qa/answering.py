@@ -124,6 +124,7 @@ def candidates(snap: Snapshot, found: Retrieval, kind: str = questions.DESCRIPTI
     total = sum(weight.values()) or 1.0
     asked = set(query.terms)
     missing = _missing(snap, found, kind)
+    own_terms = set(weight)
     seen: dict[tuple[str, int, int], Candidate] = {}
     for rank, ci in enumerate(order):
         chunk = snap.chunks[ci]
@@ -140,7 +141,7 @@ def candidates(snap: Snapshot, found: Retrieval, kind: str = questions.DESCRIPTI
             if kind in SPECIFIC:
                 found_x = [x for x in questions.expressions(text, s, e, kind) if _new_to(text, x.start, x.end, asked)]
                 typed = float(bool(found_x))
-                near = _nearness(text, s, e, found_x, set(weight)) if found_x else 0.0
+                near = _nearness(text, s, e, found_x, own_terms)
             features = (float(sims[row]) if sims.size else 0.0, cover, float(fused[ci]) / top, 1.0 / (1 + rank),
                         typed, float(kind in SPECIFIC and not typed), missing, near)
             c = Candidate(int(ci), s, e, features, sum(w * f for w, f in zip(params.weights, features)))
@@ -157,6 +158,12 @@ def _term(word: str) -> str | None:
     return terms[0] if terms else None
 
 
+def _word_hits(text: str, terms: set[str], start: int = 0, end: int | None = None) -> tuple[list[int], list[int]]:
+    """The start of each word of ``text[start:end]``, and the positions (word indices) of those whose term is one of ``terms``."""
+    words = list(_WORD.finditer(text, start, len(text) if end is None else end))
+    return [m.start() for m in words], [i for i, m in enumerate(words) if _term(m.group()) in terms]
+
+
 NEAR_WORDS = (3, 8)  # an expression this many words from a question term is near (1.0), or fairly near (0.5)
 
 
@@ -164,10 +171,10 @@ def _nearness(text: str, start: int, end: int, found: list[questions.Expression]
     """How close the nearest of ``found`` comes to one of the question's ``terms`` in ``text[start:end]``,
     counted in words: 1.0 within NEAR_WORDS[0], 0.5 within NEAR_WORDS[1], else 0.0. "plans to evacuate
     hundreds of members" answers "How many … evacuated?"; a figure at the far end of the sentence rarely does."""
-    words = list(_WORD.finditer(text, start, end))
-    starts = [m.start() for m in words]
-    at = [i for i, m in enumerate(words) if _term(m.group()) in terms]
-    if not at or not found:
+    if not found:
+        return 0.0
+    starts, at = _word_hits(text, terms, start, end)
+    if not at:
         return 0.0
     gap = min(min(abs(i - bisect.bisect_right(starts, x.start) + 1), abs(i - bisect.bisect_left(starts, x.end) + 1))
               for x in found for i in at)
@@ -196,9 +203,7 @@ def speaker(question: str) -> set[str]:
 
 def _attributed(text: str, names: set[str]) -> bool:
     """Whether ``text`` reports ``names`` speaking: a name within SPEAKER_WINDOW words of a reporting verb."""
-    words = list(_WORD.finditer(text))
-    at = [i for i, m in enumerate(words) if _term(m.group()) in names]
-    starts = [m.start() for m in words]
+    starts, at = _word_hits(text, names)
     says = [bisect.bisect_left(starts, m.start()) for m in _SAYS.finditer(text)]  # a verb's word position
     return any(abs(i - j) <= SPEAKER_WINDOW for i in at for j in says)
 
@@ -278,7 +283,7 @@ def answer_phrase(text: str, start: int, end: int, kind: str, asked: set[str]) -
     if not found:
         return None
     anchors = [m.start() + start for m in re.finditer(r"\w+", text[start:end])
-               if (word := tokenize(m.group())) and word[0] in asked]
+               if _term(m.group()) in asked]
     if not anchors:
         best = found[0]
     else:

@@ -15,7 +15,7 @@ def test_human_date():
 
 
 def test_refusal_model_needs_meaning_or_terms():
-    from qa.answering import DEFAULT, answerable
+    from qa.answering import answerable
 
     def cand(dense, cover, missing=0.0):
         features = (dense, cover, 1.0, 1.0, 0.0, 0.0, missing, 0.0)
