@@ -104,3 +104,47 @@ def test_what_a_named_speaker_said_needs_a_passage_that_reports_them_speaking():
 def test_an_unquoted_speaker_makes_the_question_unanswered(seed_engine):
     # The seed articles name Putin (the Helsinki talks) and never quote him.
     assert not seed_engine.ask("What did Putin tell Trump in Helsinki about the White Helmets?").found
+
+
+def test_a_sentence_that_points_back_or_announces_what_follows_leans_on_its_neighbour():
+    from qa.answering import leans_ahead, leans_back
+    from qa.lexical import tokenize
+
+    def back(s: str) -> bool:
+        return leans_back("Before. " + s, 8, 8 + len(s))
+
+    assert back("This suggests that the herd has low genetic diversity.")
+    assert back("“These results were confirmed in 2019.")
+    assert not back("Thistle grows on the hills.") and not back("The herd is small.")
+    asked = set(tokenize("What are the advantages of baculovirus vectors?"))
+
+    def ahead(s: str) -> bool:
+        return leans_ahead(s + " After.", 0, len(s), asked)
+
+    assert ahead("Baculoviruses have a number of advantages as vaccine vectors.")
+    assert ahead("Vectored vaccines need to satisfy several important criteria.")
+    assert ahead("The vectors are chosen for two reasons:")
+    assert ahead("Baculovirus vectors have advantages.")  # nothing the question does not say
+    # A number that is itself the answer, or a sentence that goes on to say more, announces nothing.
+    assert not ahead("Baculovirus vectors have two advantages over adenovirus: they are cheap and safe.")
+    assert not ahead("The vectors have on numerous occasions been tested in mice, pigs and cattle across Europe.")
+
+
+def test_a_quote_that_announces_its_answer_carries_the_sentence_that_gives_it(tmp_path, real_embedder):
+    import qa
+    from qa.engine import Engine
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    text = ("Vaccine vectors.\n\nBaculoviruses have a number of advantages as vaccine vectors. They are readily "
+            "manipulated and grow to high titres in insect cells. Their use in people is still rare.\n\n"
+            "Adenovirus vectors are common. Many people already carry immunity to them.\n")
+    (folder / "a.txt").write_text(text, encoding="utf-8")
+    qa.build_index(folder, tmp_path / "index", embedder=real_embedder)
+    a = Engine.load(tmp_path / "index", embedder=real_embedder).ask("What are the advantages of baculoviruses?")
+    assert a.found
+    c = a.citations[0]
+    assert c.quote == text[c.start:c.end]
+    assert c.quote.startswith("Baculoviruses have a number of advantages")
+    assert "readily manipulated" in c.quote
+    assert "still rare" not in c.quote
