@@ -42,7 +42,8 @@ _TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
                         r"\b(what|which)\s+(number|age|size|total|quantity|rate|score|speed|distance|temperature|"
                         r"magnitude)\b|\bwhat\s+(is|was|are|were)\s+the\s+(\w+\s+){0,2}(size|number|length|age|height|weight|"
                         r"population|rate|ratio|duration|count|total|speed|distance|temperature|dose|frequency|"
-                        r"incidence|prevalence|mortality|diameter|width|depth|capacity)\s+of\b", _I)),
+                        r"incidence|prevalence|mortality|diameter|width|depth|capacity|magnitude)\s+of\b|"
+                        r"\bwhat\s+(is|was|are|were)\s+(\w+\s+){0,2}the\s+(\w+\s+)?(age|number|population|rate)\b", _I)),
     (REASON, re.compile(r"^\s*(and\s+)?why\b|\bfor\s+what\s+reason\b|\bwhat\s+(caused|prompted|led\s+to|was\s+the\s+reason|"
                         r"is\s+the\s+reason|drove|motivated)\b|\bhow\s+come\b", _I)),
     (SAID, re.compile(r"\bwhat\s+(did|does|do|has|have|had)\b.*\b(say|said|tell|told|claim|claimed|report|reported|"
@@ -58,13 +59,40 @@ _TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
-def answer_type(question: str) -> str:
-    """The kind of answer ``question`` wants, from its wording (DESCRIPTION when nothing more specific fits)."""
-    q = " ".join(question.split())
+# Quiz wording: the question word at the end ("… launched from where?", "… will lapse when?"), a
+# blank named by its kind ("… held talks with this leader:", "Which of these musicians …").
+_THIS = r"\b(?:this|which\s+of\s+(?:these|the|those))\s+(?:[\w’'-]+\s+){0,2}?"
+_QUIZ_RULES: list[tuple[str, re.Pattern[str]]] = [
+    (PLACE, re.compile(r"\bwhere\s*\?\s*$", _I)),
+    (DATE, re.compile(r"\bwhen\s*\?\s*$", _I)),
+    (YESNO, re.compile(r"\btrue\s+or\s+false\b", _I)),
+    (PERSON, re.compile(_THIS + r"(?:" + _PERSON_WORDS + r"|champion|musicians?|singers?|players?|leaders?)\b", _I)),
+    (ORG, re.compile(_THIS + r"(?:" + _ORG_WORDS + r"|opponent|rival|companies|teams)\b", _I)),
+    (PLACE, re.compile(_THIS + r"(?:" + _PLACE_WORDS + r")\b", _I)),
+    (NAME, re.compile(r"\bwhich\s+of\s+(?:these|the|those)\s+\w+", _I)),
+]
+# Where a quiz item's lead ends and its question begins ("… this week. Which team …?").
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z“‘\"'])")
+
+
+def _type_of(text: str) -> str:
     for kind, pattern in _TYPE_RULES:
-        if pattern.search(q):
+        if pattern.search(text):
+            return kind
+    for kind, pattern in _QUIZ_RULES:
+        if pattern.search(text):
             return kind
     return DESCRIPTION
+
+
+def answer_type(question: str) -> str:
+    """The kind of answer ``question`` wants, from its wording (DESCRIPTION when nothing more
+    specific fits). A question led by a statement ("X happened this week. Where …?") is typed by
+    its last sentence first."""
+    q = " ".join(question.split())
+    last = _SENTENCE_BREAK.split(q)[-1]
+    kind = _type_of(last)
+    return kind if kind != DESCRIPTION or last == q else _type_of(q)
 
 
 # -- multi-part questions --------------------------------------------------------------------------

@@ -27,6 +27,17 @@ from qa import questions as q
     ("Did Washington resume paying the White Helmets?", q.YESNO),
     ("What happened in Douma?", q.DESCRIPTION),
     ("What is the incubation period of MERS?", q.DESCRIPTION),
+    # Quiz wording: a lead statement, then the question; the question word last; a blank named by its kind.
+    ("A storm hit the coast this week. Where did it make landfall?", q.PLACE),
+    ("The rocket launched from where?", q.PLACE),
+    ("The laws will lapse when?", q.DATE),
+    ("The band released its album this week. When did it sign its first contract?", q.DATE),
+    ("The champions romped past this opponent on Monday.", q.ORG),
+    ("The president held bilateral talks with this leader, his Mexican counterpart:", q.PERSON),
+    ("Which of these musicians attended the address?", q.PERSON),
+    ("The mayor resigned this week. True or false?", q.YESNO),
+    ("A quake struck on Monday. What was the magnitude of the quake?", q.NUMBER),
+    ("What is approximately the average age of a first-time mother?", q.NUMBER),
 ])
 def test_answer_types_from_wording(question, kind):
     assert q.answer_type(question) == kind
