@@ -20,9 +20,12 @@ import math
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from qa import questions
 from qa.lexical import tokenize
 from qa.results import Answer, Citation
+from qa import retrieval
 from qa.retrieval import Retrieval
 from qa.snapshot import Snapshot
 
@@ -51,6 +54,8 @@ class AnswerParams:
     # answered, a second article's account needs less evidence of its own to be heard beside it.
     other_source_ratio: float = 0.70
     other_source_threshold: float = 0.50
+    # Passages are re-ranked by their best sentence's score times this (rerank).
+    rerank_weight: float = 0.75
     # A quote also grows by the sentence before when it opens by pointing back ("This suggests …"),
     # and by the sentence after when it announces what follows ("… have a number of advantages.") or
     # holds fewer than lean_novel terms the question lacks (it restates the question; the answer
@@ -115,10 +120,10 @@ def _display(quote: str) -> str:
 
 
 def candidates(snap: Snapshot, found: Retrieval, kind: str = questions.DESCRIPTION,
-               params: AnswerParams = DEFAULT) -> list[Candidate]:
-    """Every sentence of the top passages, scored, best first; a sentence shared by two
+               params: AnswerParams = DEFAULT, *, head: int = TOP_PASSAGES) -> list[Candidate]:
+    """Every sentence of the best ``head`` passages, scored, best first; a sentence shared by two
     overlapping passages appears once."""
-    order = found.order[:TOP_PASSAGES]
+    order = found.order[:head]
     if order.size == 0:
         return []
     query, fused, sims = found.query, found.scores, found.sentence_sims
@@ -139,7 +144,7 @@ def candidates(snap: Snapshot, found: Retrieval, kind: str = questions.DESCRIPTI
         previous: set[str] = set()
         for row in range(snap.first_sentence[ci], snap.first_sentence[ci + 1]):
             s, e = snap.sentence_spans[row]
-            terms = set(tokenize(text[s:e]))
+            terms = _terms(text[s:e])
             # A term of the sentence before counts half: "The group, founded in…" follows the
             # sentence that names the group.
             cover = sum(v if t in terms else 0.5 * v if t in previous else 0.0 for t, v in weight.items()) / total
@@ -156,6 +161,29 @@ def candidates(snap: Snapshot, found: Retrieval, kind: str = questions.DESCRIPTI
             if key not in seen or seen[key].score < c.score:
                 seen[key] = c
     return sorted(seen.values(), key=lambda c: -c.score)
+
+
+def rerank(snap: Snapshot, found: Retrieval, kind: str = questions.DESCRIPTION, params: AnswerParams = DEFAULT,
+           pool: list[Candidate] | None = None) -> Retrieval:
+    """``found`` with its best passages (retrieval.HEAD: the head that is scored exactly at scale)
+    re-ranked by how well their best sentence answers: each gains params.rerank_weight times that
+    sentence's score, on the scale of the best passage's score. ``pool``: their candidates, where
+    already computed."""
+    if found.order.size == 0 or params.rerank_weight <= 0:
+        return found
+    head = found.order[:retrieval.HEAD]
+    best: dict[int, float] = {}
+    for c in pool if pool is not None else candidates(snap, found, kind, params, head=head.size):
+        best[c.chunk] = max(best.get(c.chunk, 0.0), c.score)
+    scale = params.rerank_weight * max(float(found.scores[head[0]]), 0.0)
+    return retrieval.raise_head(found, head.size, np.array([scale * best.get(int(ci), 0.0) for ci in head]))
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _terms(text: str) -> frozenset[str]:
+    """The search terms of a sentence or passage: cached, since re-ranking, answering and follow-ups
+    read the same passages."""
+    return frozenset(tokenize(text))
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -230,7 +258,7 @@ def _missing(snap: Snapshot, found: Retrieval, kind: str = questions.DESCRIPTION
     quoted = False
     for ci in found.order[:TOP_PASSAGES]:
         chunk = snap.chunks[ci]
-        held.update(tokenize(f"{snap.documents[chunk.path].title or ''} {chunk.text}"))
+        held.update(_terms(snap.documents[chunk.path].title or ""), _terms(chunk.text))
         quoted = quoted or (bool(voiced) and _attributed(chunk.text, voiced))
     if voiced and not quoted:
         return 1.0  # what the question asks for, the speaker's words, is missing whatever else is held
@@ -317,7 +345,7 @@ def leans_ahead(text: str, start: int, end: int, asked: set[str], params: Answer
     it, or it says little the question (terms ``asked``) does not."""
     if params.lean_ahead and LEANS_AHEAD.search(text, start, end) is not None:
         return True
-    return sum(1 for t in set(tokenize(text[start:end])) if t not in asked) < params.lean_novel
+    return sum(1 for t in _terms(text[start:end]) if t not in asked) < params.lean_novel
 
 
 def extend(snap: Snapshot, c: Candidate, scores: dict[tuple[str, int, int], float],
@@ -356,8 +384,12 @@ def answer(snap: Snapshot, question: str, found: Retrieval, *, kind: str | None 
            params: AnswerParams = DEFAULT) -> Answer:
     """The reply to ``question`` from what retrieval ``found``: quotes, or a refusal with related reading."""
     kind = kind or questions.answer_type(question)
-    cands = candidates(snap, found, kind, params)
-    passages = found.passages(snap, RELATED_PASSAGES)
+    # The answer comes from the best passages by retrieval alone (a wider pool lets in sentences that
+    # merely sound alike); the passages offered as reading are re-ranked by their best sentence.
+    pool = candidates(snap, found, kind, params, head=retrieval.HEAD)
+    top = {int(ci) for ci in found.order[:TOP_PASSAGES]}
+    cands = [c for c in pool if c.chunk in top]
+    passages = rerank(snap, found, kind, params, pool).passages(snap, RELATED_PASSAGES)
     if not cands or not is_evidence(cands[0], params):
         return Answer(question, REFUSAL + (" The closest passages are listed as related reading, not as an answer."
                                            if passages else ""), False, [], passages, generation=snap.name)

@@ -99,7 +99,8 @@ class Engine:
         snap = self.snapshot
         question, earlier, filters = self._inputs(question, history, sources, since, until)
         context = self._context(snap, question, earlier, filters)
-        return self._retrieve(snap, question, context, filters).passages(snap, k)
+        found = self._retrieve(snap, question, context, filters)
+        return answering.rerank(snap, found, questions.answer_type(question)).passages(snap, k)
 
     def ask(self, question: str, history: list[str] | None = None, *, sources: list[str] | None = None,
             since: str | None = None, until: str | None = None) -> Answer:

@@ -38,13 +38,13 @@ ANN_PER_CANDIDATE = 20
 # query terms' postings. A chunk's dense score is its best sentence's exact cosine: for a chunk the
 # nearest sentences propose, the best of those (a sentence of it outside that list scores lower,
 # unless the approximate search missed it); for the other candidates, and for the best HEAD chunks
-# after ranking (what answering reads), every sentence is re-scored from the float32 vectors. So
-# what can differ from exact ranking is a chunk that neither list proposes, or a sentence the
-# approximate search missed below the head. Each row read from vectors.npy is a random disk read when
+# after ranking (what answering reads and re-ranks: answering.rerank), every sentence is re-scored
+# from the float32 vectors. So what can differ from exact ranking is a chunk that neither list
+# proposes, or a sentence the approximate search missed below the head. Each row read from vectors.npy is a random disk read when
 # its page is not cached: at 10 M sentences, reading every sentence of every candidate (some 4,000
 # rows) took retrieve p50 from 45 to 56 ms with the pages cached, and further without.
 LEXICAL_CANDIDATES = 100
-HEAD = 16
+HEAD = 20
 # A question about the present prefers the newest news: among the best RECENT_HEAD passages, each
 # gains RECENT_WEIGHT × exp(-age / RECENT_DAYS), its article's age counted from the newest of them
 # (an archive's "now" is its newest news; an undated article gains nothing). RealTimeQA dev (news
@@ -261,6 +261,14 @@ def prefer_recent(snap: Snapshot, question: str, found: Retrieval) -> Retrieval:
     now = max(known)
     bonus = np.array([RECENT_WEIGHT * np.exp(-(now - d) / RECENT_DAYS) if d is not None else 0.0 for d in days],
                      dtype=np.float32)
+    return raise_head(found, head.size, bonus)
+
+
+def raise_head(found: Retrieval, size: int, bonus: np.ndarray) -> Retrieval:
+    """``found`` with the scores of its best ``size`` chunks raised by ``bonus`` (≥ 0, one value each,
+    in order) and those chunks re-ranked among themselves. Scores only rise, so the head stays the head."""
+    head = found.order[:size]
+    bonus = np.maximum(np.asarray(bonus, dtype=np.float32)[: head.size], 0.0)
     scores = found.scores
     if isinstance(scores, Sparse):
         at = np.searchsorted(scores.ids, head)
@@ -272,7 +280,7 @@ def prefer_recent(snap: Snapshot, question: str, found: Retrieval) -> Retrieval:
         scores = scores.copy()
         scores[head] += bonus
         new = scores[head]
-    order = np.concatenate([head[np.argsort(-new, kind="stable")], found.order[RECENT_HEAD:]])
+    order = np.concatenate([head[np.argsort(-new, kind="stable")], found.order[head.size:]])
     return Retrieval(found.query, scores, found.sentence_sims, order, found.filters)
 
 

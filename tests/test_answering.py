@@ -148,3 +148,28 @@ def test_a_quote_that_announces_its_answer_carries_the_sentence_that_gives_it(tm
     assert c.quote.startswith("Baculoviruses have a number of advantages")
     assert "readily manipulated" in c.quote
     assert "still rare" not in c.quote
+
+
+def test_passages_are_re_ranked_by_how_well_their_best_sentence_answers(seed_engine):
+    import numpy as np
+
+    from qa import answering, retrieval
+
+    snap = seed_engine.snapshot
+    question = "How much money did the US release for the White Helmets?"
+    found = seed_engine._retrieve(snap, question, None, retrieval.Filters())
+    head = min(retrieval.HEAD, found.order.size)
+    assert head >= 4
+    # A pool in which only the fourth passage holds a sentence that answers well: it leads after re-ranking.
+    fourth = int(found.order[3])
+    pool = [Candidate(fourth, 0, 1, (0.0,) * len(DEFAULT.weights), 1.0)]
+    ranked = answering.rerank(snap, found, pool=pool)
+    assert int(ranked.order[0]) == fourth
+    assert set(ranked.order[:head].tolist()) == set(found.order[:head].tolist())
+    assert np.array_equal(ranked.order[head:], found.order[head:])
+    scores = [float(ranked.scores[i]) for i in ranked.order]
+    assert all(a >= b for a, b in zip(scores, scores[1:]))  # scores only rise: the head stays the head
+    # The engine offers the re-ranked passages, the same from retrieve and as ask's related reading.
+    passages = seed_engine.retrieve(question, k=5)
+    assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
+    assert [(p.path, p.start) for p in seed_engine.ask(question).passages[:5]] == [(p.path, p.start) for p in passages]
