@@ -131,7 +131,7 @@ def candidates(snap: Snapshot, found: Retrieval, kind: str = questions.DESCRIPTI
     idf = snap.lexical.idf(query.terms)
     # A sentence must answer this question: the earlier one a follow-up leans on steers retrieval,
     # but its words do not make a sentence an answer (unless the question has no words of its own).
-    own = set(tokenize(query.texts[0])) if query.texts else set()
+    own = set(tokenize(questions.without_auxiliaries(query.texts[0]))) if query.texts else set()
     weight = {t: idf[t] * w for t, w in zip(query.terms, query.weights) if t in own or not own}
     total = sum(weight.values()) or 1.0
     asked = set(query.terms)

@@ -95,6 +95,16 @@ def answer_type(question: str) -> str:
     return kind if kind != DESCRIPTION or last == q else _type_of(q)
 
 
+# Phrases that only mark tense or mood ("are *going to* be evacuated", "*had to* leave"): their words
+# say nothing an answer must repeat.
+_AUXILIARY = re.compile(r"\b(?:going|about|have|has|had|used|able|supposed|due)\s+to\b(?=\s+[a-z])", _I)
+
+
+def without_auxiliaries(question: str) -> str:
+    """``question`` without the phrases that only mark tense or mood (_AUXILIARY)."""
+    return _AUXILIARY.sub(" ", question)
+
+
 # -- multi-part questions --------------------------------------------------------------------------
 
 _WH = r"(?:who|whom|whose|what|which|when|where|why|how)"

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qa import dense
+from qa import dense, questions
 from qa.embedding import Embedder
 from qa.errors import BadInputError
 from qa.lexical import tokenize
@@ -159,7 +159,7 @@ def make_query(question: str, history: list[str], *, turns: int) -> Query:
         weight *= HISTORY_DECAY
     terms: dict[str, float] = {}
     for text, w in zip(texts, text_weights):
-        for t in tokenize(text):
+        for t in tokenize(questions.without_auxiliaries(text)):
             terms[t] = max(terms.get(t, 0.0), w)
     return Query(list(terms), list(terms.values()), texts, text_weights)
 

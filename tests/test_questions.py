@@ -85,3 +85,15 @@ def test_follow_ups_need_context_only_when_they_lean_on_one():
     assert q.interpret("When was it founded?", "Who founded the White Helmets?") == \
         "When was it founded? (following “Who founded the White Helmets?”)"
     assert q.interpret("Who?", None) == "Who?"
+
+
+def test_phrases_that_only_mark_tense_are_not_terms_an_answer_must_repeat():
+    from qa.lexical import tokenize
+    from qa.retrieval import make_query
+
+    assert q.without_auxiliaries("How many people are going to be evacuated?").split() == [
+        "How", "many", "people", "are", "be", "evacuated?"]
+    assert q.without_auxiliaries("Why did they have to leave?").split() == ["Why", "did", "they", "leave?"]
+    # "going" that is not a tense marker stays.
+    assert "go" in tokenize(q.without_auxiliaries("Where are the rescuers going?"))
+    assert make_query("How many people are going to be evacuated?", [], turns=0).terms == ["peopl", "evacu"]
