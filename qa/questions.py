@@ -189,6 +189,10 @@ _NAME = re.compile(
     r"(?=[\s\u00a0]+[A-Z]))?(?:[\s\u00a0]+(?=[A-Z0-9])|$|(?=[^\w\s]))?)+"
 )
 _QUOTE = re.compile(r"[“\"](.{8,}?)[”\"]", re.S)
+# Reported speech: what follows a verb of saying ("… claims that it is saving lives").
+_REPORTED = re.compile(r"\b(?:says?|said|claim(?:s|ed)?|stat(?:es|ed)|insist(?:s|ed)?|argu(?:es|ed)|maintain(?:s|ed)?|"
+                       r"den(?:y|ies|ied)|assert(?:s|ed)?|alleg(?:es|ed)|warn(?:s|ed)?|told|tells?|describ(?:es|ed)\s+\w+\s+as)"
+                       r"[\s\u00a0]+(?:that[\s\u00a0]+)?(?=\w)(.{8,}?)(?=[.;!?]|$)", re.S)
 _REASON = re.compile(r"\b(?:because(?:\s+of)?|due\s+to|owing\s+to|as\s+a\s+result\s+of|in\s+order\s+to|so\s+that|"
                      r"in\s+response\s+to|amid|after|following|since|thanks\s+to|for\s+fear|to\s+(?=[a-z]+\s))\b", _I)
 
@@ -231,6 +235,8 @@ def expressions(text: str, start: int, end: int, kind: str) -> list[Expression]:
         spans = _names(text, start, end)
     elif kind == SAID:
         spans = [(m.start(1), m.end(1)) for m in _QUOTE.finditer(text, start, end)]
+        if not spans:
+            spans = [(m.start(1), m.end(1)) for m in _REPORTED.finditer(text, start, end)][:1]
     elif kind == REASON:
         spans = [(m.start(), end) for m in _REASON.finditer(text, start, end)][:1]
     spans = [(s, e) for s, e in spans if s < e and text[s:e].strip()]

@@ -68,6 +68,10 @@ def test_expressions_of_each_type():
     assert _found(text, q.NUMBER) == ["$6.6 million", "2014", "Hundreds of members", "939 civilians", "12", "20", "2018"]
     assert "James Le Mesurier" in _found(text, q.PERSON)
     assert _found("He said “we will not leave the city” on Monday.", q.SAID) == ["we will not leave the city"]
+    # Reported speech, where nothing is quoted: what follows the verb of saying.
+    assert _found("The group claims that it is saving the lives of civilians; critics disagree.", q.SAID) == [
+        "it is saving the lives of civilians"]
+    assert _found("He said “we are staying” and denied that troops had left.", q.SAID) == ["we are staying"]
     assert _found("It was delayed because of the storm.", q.REASON) == ["because of the storm."]
 
 
