@@ -137,6 +137,9 @@ def candidates(snap: Snapshot, found: Retrieval, kind: str = questions.DESCRIPTI
     asked = set(query.terms)
     missing = _missing(snap, found, kind)
     own_terms = set(weight)
+    # An answer names what it counts or names beside itself ("9,600 people"): nearness to the
+    # question's focus word says nothing, nearness to its other words does.
+    near_terms = own_terms - {_term(questions.focus(query.texts[0]) or "")} if query.texts else own_terms
     seen: dict[tuple[str, int, int], Candidate] = {}
     for rank, ci in enumerate(order):
         chunk = snap.chunks[ci]
@@ -153,7 +156,7 @@ def candidates(snap: Snapshot, found: Retrieval, kind: str = questions.DESCRIPTI
             if kind in SPECIFIC:
                 found_x = [x for x in questions.expressions(text, s, e, kind) if _new_to(text, x.start, x.end, asked)]
                 typed = float(bool(found_x))
-                near = _nearness(text, s, e, found_x, own_terms)
+                near = _nearness(text, s, e, found_x, near_terms)
             features = (float(sims[row]) if sims.size else 0.0, cover, float(fused[ci]) / top, 1.0 / (1 + rank),
                         typed, float(kind in SPECIFIC and not typed), missing, near)
             c = Candidate(int(ci), s, e, features, sum(w * f for w, f in zip(params.weights, features)))

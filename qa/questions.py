@@ -105,6 +105,24 @@ def without_auxiliaries(question: str) -> str:
     return _AUXILIARY.sub(" ", question)
 
 
+_FOCUS = re.compile(r"\b(?i:how)\s+(?:many|much)\s+([a-z][a-z-]*)|\b(?i:what|which)\s+([a-z][a-z-]*)")
+_NOT_FOCUS = {"is", "are", "was", "were", "be", "been", "do", "does", "did", "has", "have", "had", "can", "could",
+              "will", "would", "should", "may", "might", "must", "shall", "happened", "happens", "happen", "about",
+              "if", "the", "a", "an", "of", "to", "in", "on", "for", "more", "else", "other", "kind", "sort",
+              "type", "exactly"}
+
+
+def focus(question: str) -> str | None:
+    """The word that names what is asked for ("How many *people* …", "Which *country* …", "What
+    *year* …"), or None. An answer names it beside the answer itself ("9,600 people"), so being near
+    it says nothing of whether the sentence answers."""
+    m = _FOCUS.search(" ".join(question.split()))
+    if not m:
+        return None
+    word = m.group(1) or m.group(2)
+    return None if word in _NOT_FOCUS else word
+
+
 # -- multi-part questions --------------------------------------------------------------------------
 
 _WH = r"(?:who|whom|whose|what|which|when|where|why|how)"

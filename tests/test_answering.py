@@ -173,3 +173,22 @@ def test_passages_are_re_ranked_by_how_well_their_best_sentence_answers(seed_eng
     passages = seed_engine.retrieve(question, k=5)
     assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
     assert [(p.path, p.start) for p in seed_engine.ask(question).passages[:5]] == [(p.path, p.start) for p in passages]
+
+
+def test_nearness_counts_the_questions_other_words_not_its_focus(tmp_path, fake_embedder):
+    import qa
+    from qa import answering, questions, retrieval
+    from qa.engine import Engine
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    text = ("Officials said that at least 9,600 people had died in the war.\n\n"
+            "The allies plan to evacuate hundreds of members of the group from the south.\n")
+    (folder / "a.txt").write_text(text, encoding="utf-8")
+    qa.build_index(folder, tmp_path / "index", embedder=fake_embedder)
+    engine = Engine.load(tmp_path / "index", embedder=fake_embedder)
+    question = "How many people are going to be evacuated?"
+    found = engine._retrieve(engine.snapshot, question, None, retrieval.Filters())
+    near = {text[c.start:c.end][:9]: c.features[answering.FEATURES.index("near")]
+            for c in answering.candidates(engine.snapshot, found, questions.answer_type(question))}
+    assert near == {"Officials": 0.0, "The allie": 1.0}  # "9,600 people" is near only the focus word

@@ -101,3 +101,17 @@ def test_phrases_that_only_mark_tense_are_not_terms_an_answer_must_repeat():
     # "going" that is not a tense marker stays.
     assert "go" in tokenize(q.without_auxiliaries("Where are the rescuers going?"))
     assert make_query("How many people are going to be evacuated?", [], turns=0).terms == ["peopl", "evacu"]
+
+
+@pytest.mark.parametrize("question,word", [
+    ("How many people are going to be evacuated?", "people"),
+    ("How much money did the US give the White Helmets?", "money"),
+    ("Which country hosted the talks?", "country"),
+    ("What year was it founded?", "year"),
+    ("How much did it cost?", None),
+    ("What is the population of Damascus?", None),
+    ("Which Israeli officials approved it?", None),  # a name is a condition, not the focus
+    ("Who founded the White Helmets?", None),
+])
+def test_the_focus_word_names_what_is_asked_for(question, word):
+    assert q.focus(question) == word
