@@ -192,3 +192,23 @@ def test_nearness_counts_the_questions_other_words_not_its_focus(tmp_path, fake_
     near = {text[c.start:c.end][:9]: c.features[answering.FEATURES.index("near")]
             for c in answering.candidates(engine.snapshot, found, questions.answer_type(question))}
     assert near == {"Officials": 0.0, "The allie": 1.0}  # "9,600 people" is near only the focus word
+
+
+def test_a_quote_that_does_not_name_the_answer_takes_the_neighbour_that_does(tmp_path, real_embedder):
+    import qa
+    from qa.engine import Engine
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    text = ("You may have to pay extra for a good seat at Northwind Cinemas.\n\n"
+            "The country's largest movie theater chain announced Monday plans to price tickets based on seat "
+            "location within the auditorium.\n\nThe closer you are to the screen, the cheaper your ticket.\n")
+    (folder / "a.txt").write_text(text, encoding="utf-8")
+    qa.build_index(folder, tmp_path / "index", embedder=real_embedder)
+    a = Engine.load(tmp_path / "index", embedder=real_embedder).ask(
+        "Which movie theater chain announced plans to price tickets based on seat location?")
+    assert a.found
+    c = a.citations[0]
+    assert c.quote == text[c.start:c.end]
+    assert c.quote.startswith("You may have to pay extra") and "announced Monday" in c.quote
+    assert text[c.answer_start:c.answer_end] == "Northwind Cinemas"
