@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.errors import IndexCorruptError
+
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 # Query-term postings longer than 1/DENSE_SHARE of the chunks are summed in an array of every chunk.
 DENSE_SHARE = 8
@@ -82,7 +84,23 @@ class Lexical:
                 np.dtype(getattr(bm25, name))
             except TypeError as e:
                 raise ValueError(f"BM25 parameter {name} is not a type: {getattr(bm25, name)!r}") from e
+        cls._check(bm25, whole=not mmap)
         return cls(bm25)
+
+    @staticmethod
+    def _check(bm25, *, whole: bool) -> None:  # bm25: bm25s.BM25
+        """The score matrix's arrays agree with each other and with the vocabulary; with ``whole``,
+        every posting names a chunk (memory-mapped, each term's postings are checked when read)."""
+        sc = bm25.scores
+        n, indptr, indices, data = int(sc["num_docs"]), sc["indptr"], sc["indices"], sc["data"]
+        if (indptr.ndim != 1 or indices.ndim != 1 or data.ndim != 1 or indptr.size == 0 or int(indptr[0]) != 0
+                or int(indptr[-1]) != indices.size or indices.size != data.size or indptr.size > len(bm25.vocab_dict) + 1
+                or n < 0):
+            raise ValueError("BM25 arrays disagree with each other")
+        if np.any(np.diff(indptr) < 0):
+            raise ValueError("BM25 postings pointers are not in order")
+        if whole and indices.size and (int(indices.min()) < 0 or int(indices.max()) >= n):
+            raise ValueError("BM25 postings name chunks that do not exist")
 
     def known(self, terms: list[str]) -> list[str]:
         if self.bm25 is None:
@@ -129,7 +147,11 @@ class Lexical:
             if w and tid is not None and tid + 1 < len(sc["indptr"]):  # bm25s's "" token has no column
                 a, b = int(sc["indptr"][tid]), int(sc["indptr"][tid + 1])
                 if b > a:
-                    out.append((sc["indices"][a:b], sc["data"][a:b], float(w)))
+                    ids = sc["indices"][a:b]
+                    if int(ids.min()) < 0 or int(ids.max()) >= self.size:
+                        raise IndexCorruptError(f"the BM25 postings of {term!r} name chunks that do not exist: "
+                                                "the index is damaged; rebuild it with `qa index build`")
+                    out.append((ids, sc["data"][a:b], float(w)))
         return out
 
     def _sum(self, postings: list[tuple[np.ndarray, np.ndarray, float]]) -> tuple[np.ndarray, np.ndarray]:

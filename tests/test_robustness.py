@@ -351,3 +351,28 @@ def test_a_damaged_bm25_type_is_refused_at_load_not_at_the_first_question(tmp_pa
     with pytest.raises(IndexCorruptError) as e:
         Engine.load(tmp_path / "index", embedder=embedder)
     assert "\n" not in str(e.value)
+
+
+def test_bm25_postings_that_name_no_chunk_are_refused_at_load_and_when_read_mapped(tmp_path):
+    """A flipped bit in indices.csc.index.npy once named chunk 256 of 13 and crashed the first question."""
+    from conftest import ARTICLES
+
+    from qa.lexical import Lexical
+
+    embedder = FakeEmbedder()
+    qa.build_index(ARTICLES, tmp_path / "index", embedder=embedder)
+    folder = store.current(tmp_path / "index") / "bm25"
+    path = folder / "indices.csc.index.npy"
+    indices = np.load(path)
+    indices[0] = 256 + int(indices.max())
+    np.save(path, indices)
+    with pytest.raises(IndexCorruptError) as e:
+        Engine.load(tmp_path / "index", embedder=embedder)
+    assert "\n" not in str(e.value)
+    # Memory-mapped (a large collection), the postings are checked as a question reads them.
+    lexical = Lexical.load(folder, mmap=True)
+    vocab = lexical.bm25.vocab_dict
+    first = next(t for t, i in vocab.items() if i == 0)
+    with pytest.raises(IndexCorruptError) as e:
+        lexical.matches([first])
+    assert "\n" not in str(e.value)
