@@ -160,7 +160,7 @@ def candidates(snap: Snapshot, found: Retrieval, kind: str = questions.DESCRIPTI
             if kind in SPECIFIC:
                 found_x = [x for x in questions.expressions(text, s, e, kind) if _new_to(text, x.start, x.end, asked)]
                 typed = float(bool(found_x))
-                near = _nearness(text, s, e, found_x, near_terms)
+                near = _nearness(text, s, e, found_x, near_terms) if near_terms & terms else 0.0
             features = (float(sims[row]) if sims.size else 0.0, cover, float(fused[ci]) / top, 1.0 / (1 + rank),
                         typed, float(kind in SPECIFIC and not typed), missing, near)
             c = Candidate(int(ci), s, e, features, sum(w * f for w, f in zip(params.weights, features)))
@@ -274,7 +274,7 @@ def _missing(snap: Snapshot, found: Retrieval, kind: str = questions.DESCRIPTION
 
 def _new_to(text: str, start: int, end: int, asked: set[str]) -> bool:
     """Whether an expression says something the question does not already say."""
-    words = tokenize(text[start:end])
+    words = _terms(text[start:end])
     return not words or any(w not in asked for w in words)
 
 
