@@ -131,17 +131,10 @@ def test_a_sentence_that_points_back_or_announces_what_follows_leans_on_its_neig
 
 
 def test_a_quote_that_announces_its_answer_carries_the_sentence_that_gives_it(tmp_path, real_embedder):
-    import qa
-    from qa.engine import Engine
-
-    folder = tmp_path / "articles"
-    folder.mkdir()
     text = ("Vaccine vectors.\n\nBaculoviruses have a number of advantages as vaccine vectors. They are readily "
             "manipulated and grow to high titres in insect cells. Their use in people is still rare.\n\n"
             "Adenovirus vectors are common. Many people already carry immunity to them.\n")
-    (folder / "a.txt").write_text(text, encoding="utf-8")
-    qa.build_index(folder, tmp_path / "index", embedder=real_embedder)
-    a = Engine.load(tmp_path / "index", embedder=real_embedder).ask("What are the advantages of baculoviruses?")
+    a = _engine_over(tmp_path, real_embedder, text).ask("What are the advantages of baculoviruses?")
     assert a.found
     c = a.citations[0]
     assert c.quote == text[c.start:c.end]
@@ -176,17 +169,11 @@ def test_passages_are_re_ranked_by_how_well_their_best_sentence_answers(seed_eng
 
 
 def test_nearness_counts_the_questions_other_words_not_its_focus(tmp_path, fake_embedder):
-    import qa
     from qa import answering, questions, retrieval
-    from qa.engine import Engine
 
-    folder = tmp_path / "articles"
-    folder.mkdir()
     text = ("Officials said that at least 9,600 people had died in the war.\n\n"
             "The allies plan to evacuate hundreds of members of the group from the south.\n")
-    (folder / "a.txt").write_text(text, encoding="utf-8")
-    qa.build_index(folder, tmp_path / "index", embedder=fake_embedder)
-    engine = Engine.load(tmp_path / "index", embedder=fake_embedder)
+    engine = _engine_over(tmp_path, fake_embedder, text)
     question = "How many people are going to be evacuated?"
     found = engine._retrieve(engine.snapshot, question, None, retrieval.Filters())
     near = {text[c.start:c.end][:9]: c.features[answering.FEATURES.index("near")]
@@ -195,20 +182,25 @@ def test_nearness_counts_the_questions_other_words_not_its_focus(tmp_path, fake_
 
 
 def test_a_quote_that_does_not_name_the_answer_takes_the_neighbour_that_does(tmp_path, real_embedder):
-    import qa
-    from qa.engine import Engine
-
-    folder = tmp_path / "articles"
-    folder.mkdir()
     text = ("You may have to pay extra for a good seat at Northwind Cinemas.\n\n"
             "The country's largest movie theater chain announced Monday plans to price tickets based on seat "
             "location within the auditorium.\n\nThe closer you are to the screen, the cheaper your ticket.\n")
-    (folder / "a.txt").write_text(text, encoding="utf-8")
-    qa.build_index(folder, tmp_path / "index", embedder=real_embedder)
-    a = Engine.load(tmp_path / "index", embedder=real_embedder).ask(
+    a = _engine_over(tmp_path, real_embedder, text).ask(
         "Which movie theater chain announced plans to price tickets based on seat location?")
     assert a.found
     c = a.citations[0]
     assert c.quote == text[c.start:c.end]
     assert c.quote.startswith("You may have to pay extra") and "announced Monday" in c.quote
     assert text[c.answer_start:c.answer_end] == "Northwind Cinemas"
+
+
+def _engine_over(tmp_path, embedder, text: str):
+    """An engine over one article of ``text``."""
+    import qa
+    from qa.engine import Engine
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.txt").write_text(text, encoding="utf-8")
+    qa.build_index(folder, tmp_path / "index", embedder=embedder)
+    return Engine.load(tmp_path / "index", embedder=embedder)
