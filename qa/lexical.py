@@ -46,8 +46,10 @@ class Lexical:
 
     _EMPTY = "EMPTY"  # the marker file of an empty corpus's folder
 
-    def __init__(self, bm25) -> None:  # bm25s.BM25 | None
+    def __init__(self, bm25, *, postings_checked: bool = True) -> None:  # bm25s.BM25 | None
         self.bm25 = bm25
+        # False for a memory-mapped index read from disk: each term's postings are checked as read.
+        self.postings_checked = postings_checked
 
     @property
     def size(self) -> int:
@@ -85,7 +87,7 @@ class Lexical:
             except TypeError as e:
                 raise ValueError(f"BM25 parameter {name} is not a type: {getattr(bm25, name)!r}") from e
         cls._check(bm25, whole=not mmap)
-        return cls(bm25)
+        return cls(bm25, postings_checked=not mmap)
 
     @staticmethod
     def _check(bm25, *, whole: bool) -> None:  # bm25: bm25s.BM25
@@ -148,7 +150,7 @@ class Lexical:
                 a, b = int(sc["indptr"][tid]), int(sc["indptr"][tid + 1])
                 if b > a:
                     ids = sc["indices"][a:b]
-                    if int(ids.min()) < 0 or int(ids.max()) >= self.size:
+                    if not self.postings_checked and (int(ids.min()) < 0 or int(ids.max()) >= self.size):
                         raise IndexCorruptError(f"the BM25 postings of {term!r} name chunks that do not exist: "
                                                 "the index is damaged; rebuild it with `qa index build`")
                     out.append((ids, sc["data"][a:b], float(w)))
