@@ -22,10 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa import questions
+from qa import questions, retrieval
 from qa.lexical import tokenize
 from qa.results import Answer, Citation
-from qa import retrieval
 from qa.retrieval import Retrieval
 from qa.snapshot import Snapshot
 
@@ -96,6 +95,10 @@ class Candidate:
     @property
     def cover(self) -> float:
         return self.features[1]
+
+    @property
+    def typed(self) -> float:
+        return self.features[4]
 
 
 def human_date(iso: str | None) -> str | None:
@@ -369,7 +372,7 @@ def extend(snap: Snapshot, c: Candidate, scores: dict[tuple[str, int, int], floa
         if 0 <= j < len(spans):
             s, e = spans[j]
             gap = text[min(end, e):max(start, s)]  # the text between the two sentences
-            if (params.lean_typed and kind in SPECIFIC and not c.features[FEATURES.index("typed")]
+            if (params.lean_typed and kind in SPECIFIC and not c.typed
                     and any(_new_to(text, x.start, x.end, asked) for x in questions.expressions(text, s, e, kind))):
                 start, end = min(start, s), max(end, e)
                 continue

@@ -40,9 +40,10 @@ ANN_PER_CANDIDATE = 20
 # unless the approximate search missed it); for the other candidates, and for the best HEAD chunks
 # after ranking (what answering reads and re-ranks: answering.rerank), every sentence is re-scored
 # from the float32 vectors. So what can differ from exact ranking is a chunk that neither list
-# proposes, or a sentence the approximate search missed below the head. Each row read from vectors.npy is a random disk read when
-# its page is not cached: at 10 M sentences, reading every sentence of every candidate (some 4,000
-# rows) took retrieve p50 from 45 to 56 ms with the pages cached, and further without.
+# proposes, or a sentence the approximate search missed below the head. Each row read from
+# vectors.npy is a random disk read when its page is not cached: at 10 M sentences, reading every
+# sentence of every candidate (some 4,000 rows) took retrieve p50 from 45 to 56 ms with the pages
+# cached, and further without.
 LEXICAL_CANDIDATES = 100
 HEAD = 20
 # A question about the present prefers the newest news: among the best RECENT_HEAD passages, each
