@@ -18,7 +18,7 @@ def test_refusal_model_needs_meaning_or_terms():
     from qa.answering import answerable
 
     def cand(dense, cover, missing=0.0):
-        features = (dense, cover, 1.0, 1.0, 0.0, 0.0, missing, 0.0)
+        features = (dense, cover, 1.0, 1.0, 0.0, 0.0, missing, 0.0, 0.0)
         return Candidate(0, 0, 1, features, sum(w * f for w, f in zip(DEFAULT.weights, features)))
 
     assert is_evidence(cand(0.75, 0.9))
@@ -192,6 +192,22 @@ def test_a_quote_that_does_not_name_the_answer_takes_the_neighbour_that_does(tmp
     assert c.quote == text[c.start:c.end]
     assert c.quote.startswith("You may have to pay extra") and "announced Monday" in c.quote
     assert text[c.answer_start:c.answer_end] == "Northwind Cinemas"
+
+
+def test_a_sentence_that_asks_a_question_does_not_answer_it(tmp_path, real_embedder):
+    from qa.answering import asks
+
+    assert asks("Who won big at the awards?", 0, 26)
+    assert asks('He asked: "Who won big at the awards?”', 0, 39)
+    assert not asks('"Who won?" she asked.', 0, 21)
+    assert not asks("Who won is unclear.", 0, 19)
+    text = ("Awards season.\n\nWho won best director at the Northwind Film Awards this year?\n\n"
+            "The festival's jury gave best director at the Northwind Film Awards to Maria Lindqvist on Sunday.\n")
+    a = _engine_over(tmp_path, real_embedder, text).ask("Who won best director at the Northwind Film Awards?")
+    assert a.found
+    c = a.citations[0]
+    assert c.quote == text[c.start:c.end]
+    assert c.quote.startswith("The festival's jury") and text[c.answer_start:c.answer_end] == "Maria Lindqvist"
 
 
 def _engine_over(tmp_path, embedder, text: str):
