@@ -12,7 +12,8 @@ records every candidate sentence's features (qa.answering.FEATURES) with a label
 sentence holds the gold answer (span overlap, or the answer text named and no wrong choice). Then:
 1. sentence weights: logistic regression on the candidates of answerable questions (L2), scored
    by top-1 accuracy in 5-fold cross-validation by question, against the current weights;
-2. refusal: logistic regression on the best candidate's features and score, label "answerable",
+2. refusal: logistic regression on the best-supported candidate's features and support (its score
+   without answering.CHOICE_ONLY), label "answerable",
    with the trade-off curve (false refusals against unanswerable questions refused) per set.
 Prints the parameters to put in qa/answering.py and writes them, with the curve, to --out (JSON).
 Only features and labels are fitted: no question or answer text reaches qa/.
@@ -113,9 +114,9 @@ def refusal_rows(data: list[dict], weights: np.ndarray) -> tuple[np.ndarray, np.
     x, y, sets = [], [], []
     for d in data:
         f = np.asarray(d["features"]) if d["features"] else np.zeros((1, len(answering.FEATURES)))
-        scores = f @ weights
-        best = int(np.argmax(scores))
-        x.append([*f[best], scores[best]])
+        support = f @ np.asarray(answering.support_weights(tuple(weights)))  # what refusal reads
+        best = int(np.argmax(support))
+        x.append([*f[best], support[best]])
         y.append(d["answerable"])
         sets.append(d["set"])
     return np.array(x), np.array(y, dtype=float), sets

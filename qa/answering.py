@@ -33,6 +33,9 @@ MAX_CITATIONS = 3
 RELATED_PASSAGES = 10
 # The features of a candidate sentence, in this order.
 FEATURES = ("dense", "cover", "passage", "rank", "typed", "untyped", "missing", "near", "asks")
+# Features that choose which sentence to quote but say nothing of whether the articles answer: a
+# sentence's support (what refusal reads) is its score without them.
+CHOICE_ONLY = ("asks",)
 # Types whose answer is a short expression that can be found in a sentence.
 SPECIFIC = {questions.NUMBER, questions.MONEY, questions.PERCENT, questions.DATE, questions.PERSON, questions.ORG,
             questions.PLACE, questions.NAME}
@@ -47,7 +50,8 @@ class AnswerParams:
     weights: tuple[float, ...] = (0.50, 0.45, 0.05, 0.0, 0.05, 0.0, 0.0, 0.05, -0.10)
     # "asks" (session 8): a sentence that is itself a question ("Who won big at the 75th Golden Globe
     # Awards?") does not answer one, however alike they sound. RealTimeQA dev answer@1 0.295 → 0.309,
-    # hit@1 0.432 → 0.446; seed and COVID-QA level (−0.3: RealTimeQA 0.317 but COVID-QA −1).
+    # hit@1 0.432 → 0.446; seed and COVID-QA level (−0.2 or −0.3: RealTimeQA 0.317, COVID-QA −1).
+    # It only chooses (CHOICE_ONLY): refusal still reads the best sentence by support.
     # An adjacent sentence of the same paragraph joins the quote when it scores at least this share
     # of the sentence it adjoins (COVID-QA dev answer@1: 0.583 for one sentence, 0.609 with this).
     neighbour_ratio: float = 0.80
@@ -69,11 +73,11 @@ class AnswerParams:
     # neighbour that holds one, even across a paragraph break (the lede that names "AMC Theatres"
     # before "The country's largest movie theater chain announced …"). RealTimeQA 0.288 → 0.295.
     lean_typed: bool = True
-    # Refusal: P(answerable) = logistic(bias + coef · (FEATURES of the best sentence, its score)).
+    # Refusal: P(answerable) = logistic(bias + coef · (FEATURES of the best-supported sentence, its support)).
     # Fitted by bench/answer_study.py on seed_dev, COVID-QA dev, RealTimeQA dev and
     # bench/unanswerable_*.jsonl (docs/answers.md has the curve); the threshold trades false
     # refusals for refusals.
-    # "asks" was added after the fit: its coefficient is 0 (the score carries its weight).
+    # "asks" was added after the fit and is CHOICE_ONLY: its coefficient is 0.
     refusal_coef: tuple[float, ...] = (3.141, 3.3857, -0.0319, 0.3714, -0.2708, -0.5302, -0.665, 0.0, 0.0, 1.7836)
     refusal_bias: float = -2.9016
     refusal_threshold: float = 0.75
@@ -90,7 +94,8 @@ class Candidate:
     start: int
     end: int
     features: tuple[float, ...]
-    score: float
+    score: float  # what chooses the quote: params.weights · features
+    support: float  # what refusal reads: the same without the CHOICE_ONLY features
 
     @property
     def dense(self) -> float:
@@ -130,6 +135,11 @@ def _display(quote: str) -> str:
     return re.sub(r"\s*[\r\n]+\s*", " ", quote)
 
 
+def support_weights(weights: tuple[float, ...]) -> tuple[float, ...]:
+    """``weights`` with those of the CHOICE_ONLY features set to 0."""
+    return tuple(0.0 if name in CHOICE_ONLY else w for name, w in zip(FEATURES, weights))
+
+
 def candidates(snap: Snapshot, found: Retrieval, kind: str = questions.DESCRIPTION,
                params: AnswerParams = DEFAULT, *, head: int = TOP_PASSAGES) -> list[Candidate]:
     """Every sentence of the best ``head`` passages, scored, best first; a sentence shared by two
@@ -151,6 +161,7 @@ def candidates(snap: Snapshot, found: Retrieval, kind: str = questions.DESCRIPTI
     # An answer names what it counts or names beside itself ("9,600 people"): nearness to the
     # question's focus word says nothing, nearness to its other words does.
     near_terms = own_terms - {_term(questions.focus(query.texts[0]) or "")} if query.texts else own_terms
+    supporting = support_weights(params.weights)
     seen: dict[tuple[str, int, int], Candidate] = {}
     for rank, ci in enumerate(order):
         chunk = snap.chunks[ci]
@@ -170,7 +181,8 @@ def candidates(snap: Snapshot, found: Retrieval, kind: str = questions.DESCRIPTI
                 near = _nearness(text, s, e, found_x, near_terms) if near_terms & terms else 0.0
             features = (float(sims[row]) if sims.size else 0.0, cover, float(fused[ci]) / top, 1.0 / (1 + rank),
                         typed, float(kind in SPECIFIC and not typed), missing, near, float(asks(text, s, e)))
-            c = Candidate(int(ci), s, e, features, sum(w * f for w, f in zip(params.weights, features)))
+            c = Candidate(int(ci), s, e, features, sum(w * f for w, f in zip(params.weights, features)),
+                          sum(w * f for w, f in zip(supporting, features)))
             key = (chunk.path, s, e)
             if key not in seen or seen[key].score < c.score:
                 seen[key] = c
@@ -398,8 +410,8 @@ def extend(snap: Snapshot, c: Candidate, scores: dict[tuple[str, int, int], floa
 
 
 def answerable(c: Candidate, params: AnswerParams = DEFAULT) -> float:
-    """P(the articles answer), from the best sentence's features and score (a logistic model)."""
-    z = params.refusal_bias + sum(w * f for w, f in zip(params.refusal_coef, (*c.features, c.score)))
+    """P(the articles answer), from a sentence's features and support (a logistic model)."""
+    z = params.refusal_bias + sum(w * f for w, f in zip(params.refusal_coef, (*c.features, c.support)))
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
@@ -418,7 +430,8 @@ def answer(snap: Snapshot, question: str, found: Retrieval, *, kind: str | None 
     top = {int(ci) for ci in found.order[:TOP_PASSAGES]}
     cands = [c for c in pool if c.chunk in top]
     passages = rerank(snap, found, kind, params, pool).passages(snap, RELATED_PASSAGES)
-    if not cands or not is_evidence(cands[0], params):
+    # Whether the articles answer is judged on the best-supported sentence; the best-scored one is quoted.
+    if not cands or not is_evidence(max(cands, key=lambda c: c.support), params):
         return Answer(question, REFUSAL + (" The closest passages are listed as related reading, not as an answer."
                                            if passages else ""), False, [], passages, generation=snap.name)
     best = cands[0]

@@ -19,7 +19,8 @@ def test_refusal_model_needs_meaning_or_terms():
 
     def cand(dense, cover, missing=0.0):
         features = (dense, cover, 1.0, 1.0, 0.0, 0.0, missing, 0.0, 0.0)
-        return Candidate(0, 0, 1, features, sum(w * f for w, f in zip(DEFAULT.weights, features)))
+        score = sum(w * f for w, f in zip(DEFAULT.weights, features))
+        return Candidate(0, 0, 1, features, score, score)
 
     assert is_evidence(cand(0.75, 0.9))
     assert not is_evidence(cand(0.1, 0.1))
@@ -155,7 +156,7 @@ def test_passages_are_re_ranked_by_how_well_their_best_sentence_answers(seed_eng
     assert head >= 4
     # A pool in which only the fourth passage holds a sentence that answers well: it leads after re-ranking.
     fourth = int(found.order[3])
-    pool = [Candidate(fourth, 0, 1, (0.0,) * len(DEFAULT.weights), 1.0)]
+    pool = [Candidate(fourth, 0, 1, (0.0,) * len(DEFAULT.weights), 1.0, 1.0)]
     ranked = answering.rerank(snap, found, pool=pool)
     assert int(ranked.order[0]) == fourth
     assert set(ranked.order[:head].tolist()) == set(found.order[:head].tolist())
@@ -208,6 +209,16 @@ def test_a_sentence_that_asks_a_question_does_not_answer_it(tmp_path, real_embed
     c = a.citations[0]
     assert c.quote == text[c.start:c.end]
     assert c.quote.startswith("The festival's jury") and text[c.answer_start:c.answer_end] == "Maria Lindqvist"
+    # Asking only chooses among sentences: refusal reads the same support either way.
+    from qa.answering import FEATURES, answerable, support_weights
+
+    statement = (0.6, 0.5, 1.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0)
+    question = statement[:-1] + (1.0,)
+    assert FEATURES[-1] == "asks"
+    made = [Candidate(0, 0, 1, f, sum(w * x for w, x in zip(DEFAULT.weights, f)),
+                      sum(w * x for w, x in zip(support_weights(DEFAULT.weights), f))) for f in (statement, question)]
+    assert made[1].score < made[0].score and made[1].support == made[0].support
+    assert answerable(made[1]) == answerable(made[0])
 
 
 def _engine_over(tmp_path, embedder, text: str):
