@@ -66,6 +66,12 @@ def printable(name: str) -> str:
     return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
+def one_line(name: str) -> str:
+    """A name as it can be shown inside a one-line message: ``printable``, with line breaks and
+    other control characters escaped ("\\n")."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in printable(name))
+
+
 def _is_utf8(name: str) -> bool:
     try:
         name.encode("utf-8")  # os.walk gives undecodable bytes as lone surrogates
@@ -316,7 +322,7 @@ def scan(root: str | Path, *, max_bytes: int) -> FolderScan:
             continue
         skipped.update(notes)
         if doc.sha256 in seen:
-            skipped[rel] = f"duplicate of {seen[doc.sha256]}"
+            skipped[printable(rel)] = f"duplicate of {one_line(seen[doc.sha256])}"
             continue
         seen[doc.sha256] = rel
         docs.append(doc)

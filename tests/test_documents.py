@@ -46,6 +46,17 @@ def test_bad_files_are_skipped_with_reasons(tmp_path):
     }
 
 
+def test_a_duplicate_of_a_file_whose_name_breaks_lines_is_reported_on_one_line(tmp_path):
+    # Found by tests/test_fuzz_reader.py: the reason named the first copy as it was, line break included.
+    root = tmp_path / "a"
+    root.mkdir()
+    (root / "0.html").write_bytes(b"\x01")
+    (root / "\n\u0080.html").write_bytes(b"\x01")
+    scan = documents.scan(root, max_bytes=1000)
+    assert [d.path for d in scan.documents] == ["\n\u0080.html"]
+    assert scan.skipped == {"0.html": "duplicate of \\n\\x80.html"}
+
+
 def test_missing_folder_is_a_clear_error(tmp_path):
     import pytest
 
