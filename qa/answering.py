@@ -32,11 +32,21 @@ TOP_PASSAGES = 8
 MAX_CITATIONS = 3
 RELATED_PASSAGES = 10
 # The features of a candidate sentence, in this order.
-FEATURES = ("dense", "cover", "passage", "rank", "typed", "untyped", "missing", "near", "asks")
+FEATURES = ("dense", "cover", "passage", "rank", "typed", "untyped", "missing", "near", "asks", "echoed")
 # Features that choose which sentence to quote but say nothing of whether the articles answer: a
 # sentence's support (what refusal reads) is its score without them.
-CHOICE_ONLY = ("asks",)
+CHOICE_ONLY = ("asks", "echoed")
 # Types whose answer is a short expression that can be found in a sentence.
+# A named answer (person, organisation, place) that several of the best sentences repeat is more
+# likely the answer (answer redundancy: news tells the same fact many times, a sentence that merely
+# sounds like the question names something else). Among the best ECHO_POOL sentences, a sentence's
+# "echoed" is how many others name one of its expressions of the expected type, up to ECHO_CAP, over
+# ECHO_CAP. Session 8, weight 0.05 (0.1 the same): RealTimeQA dev answer@1 0.309 → 0.324, seed_dev and
+# COVID-QA dev level. For every specific type (session 6) it lost up to 14 COVID-QA answers: numbers,
+# dates and capitalised terms repeat for other reasons.
+ECHOED = {questions.PERSON, questions.ORG, questions.PLACE}
+ECHO_POOL = 30
+ECHO_CAP = 3
 SPECIFIC = {questions.NUMBER, questions.MONEY, questions.PERCENT, questions.DATE, questions.PERSON, questions.ORG,
             questions.PLACE, questions.NAME}
 
@@ -47,11 +57,12 @@ class AnswerParams:
 
     # A sentence's score: these weights times FEATURES.
     # "missing" is the same for every sentence of a question: it only informs the refusal.
-    weights: tuple[float, ...] = (0.50, 0.45, 0.05, 0.0, 0.05, 0.0, 0.0, 0.05, -0.10)
+    weights: tuple[float, ...] = (0.50, 0.45, 0.05, 0.0, 0.05, 0.0, 0.0, 0.05, -0.10, 0.05)
     # "asks" (session 8): a sentence that is itself a question ("Who won big at the 75th Golden Globe
     # Awards?") does not answer one, however alike they sound. RealTimeQA dev answer@1 0.295 → 0.309,
     # hit@1 0.432 → 0.446; seed and COVID-QA level (−0.2 or −0.3: RealTimeQA 0.317, COVID-QA −1).
     # It only chooses (CHOICE_ONLY): refusal still reads the best sentence by support.
+    # "echoed" (session 8): see ECHOED.
     # An adjacent sentence of the same paragraph joins the quote when it scores at least this share
     # of the sentence it adjoins (COVID-QA dev answer@1: 0.583 for one sentence, 0.609 with this).
     neighbour_ratio: float = 0.80
@@ -77,8 +88,8 @@ class AnswerParams:
     # Fitted by bench/answer_study.py on seed_dev, COVID-QA dev, RealTimeQA dev and
     # bench/unanswerable_*.jsonl (docs/answers.md has the curve); the threshold trades false
     # refusals for refusals.
-    # "asks" was added after the fit and is CHOICE_ONLY: its coefficient is 0.
-    refusal_coef: tuple[float, ...] = (3.141, 3.3857, -0.0319, 0.3714, -0.2708, -0.5302, -0.665, 0.0, 0.0, 1.7836)
+    # "asks" and "echoed" were added after the fit and are CHOICE_ONLY: their coefficients are 0.
+    refusal_coef: tuple[float, ...] = (3.141, 3.3857, -0.0319, 0.3714, -0.2708, -0.5302, -0.665, 0.0, 0.0, 0.0, 1.7836)
     refusal_bias: float = -2.9016
     refusal_threshold: float = 0.75
 
@@ -163,6 +174,7 @@ def candidates(snap: Snapshot, found: Retrieval, kind: str = questions.DESCRIPTI
     near_terms = own_terms - {_term(questions.focus(query.texts[0]) or "")} if query.texts else own_terms
     supporting = support_weights(params.weights)
     seen: dict[tuple[str, int, int], Candidate] = {}
+    named: dict[tuple[str, int, int], set[str]] = {}  # a sentence's expressions of the expected type, lower-cased
     for rank, ci in enumerate(order):
         chunk = snap.chunks[ci]
         text = snap.documents[chunk.path].text
@@ -175,18 +187,43 @@ def candidates(snap: Snapshot, found: Retrieval, kind: str = questions.DESCRIPTI
             cover = sum(v if t in terms else 0.5 * v if t in previous else 0.0 for t, v in weight.items()) / total
             previous = terms
             typed = near = 0.0
+            found_x: list[questions.Expression] = []
             if kind in SPECIFIC:
                 found_x = [x for x in questions.expressions(text, s, e, kind) if _new_to(text, x.start, x.end, asked)]
                 typed = float(bool(found_x))
                 near = _nearness(text, s, e, found_x, near_terms) if near_terms & terms else 0.0
             features = (float(sims[row]) if sims.size else 0.0, cover, float(fused[ci]) / top, 1.0 / (1 + rank),
-                        typed, float(kind in SPECIFIC and not typed), missing, near, float(asks(text, s, e)))
+                        typed, float(kind in SPECIFIC and not typed), missing, near, float(asks(text, s, e)), 0.0)
             c = Candidate(int(ci), s, e, features, sum(w * f for w, f in zip(params.weights, features)),
                           sum(w * f for w, f in zip(supporting, features)))
             key = (chunk.path, s, e)
             if key not in seen or seen[key].score < c.score:
                 seen[key] = c
-    return sorted(seen.values(), key=lambda c: -c.score)
+            if kind in ECHOED and found_x:
+                named[key] = {n for x in found_x if len(n := text[x.start:x.end].lower()) > 2}
+    ranked = sorted(seen.values(), key=lambda c: -c.score)
+    return _echo(snap, ranked, named, params) if named else ranked
+
+
+def _echo(snap: Snapshot, ranked: list[Candidate], named: dict[tuple[str, int, int], set[str]],
+          params: AnswerParams) -> list[Candidate]:
+    """``ranked`` with the "echoed" feature of the best ECHO_POOL set (see ECHOED), re-scored and re-sorted."""
+    pool = ranked[:ECHO_POOL]
+    keys = [(snap.chunks[c.chunk].path, c.start, c.end) for c in pool]
+    lowered = [snap.documents[k[0]].text[k[1]:k[2]].lower() for k in keys]
+
+    def names(i: int, name: str) -> bool:
+        return name in lowered[i] and re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", lowered[i]) is not None
+
+    at = FEATURES.index("echoed")
+    supporting = support_weights(params.weights)
+    for i, (c, key) in enumerate(zip(pool, keys)):
+        votes = max((sum(1 for j in range(len(pool)) if j != i and names(j, n)) for n in named.get(key, ())), default=0)
+        if votes:
+            f = (*c.features[:at], min(votes, ECHO_CAP) / ECHO_CAP, *c.features[at + 1:])
+            pool[i] = Candidate(c.chunk, c.start, c.end, f, sum(w * x for w, x in zip(params.weights, f)),
+                                sum(w * x for w, x in zip(supporting, f)))
+    return sorted(pool, key=lambda c: -c.score) + ranked[ECHO_POOL:]
 
 
 # A sentence that ends with a question mark (inside closing quotes or brackets, if any).

@@ -18,7 +18,7 @@ def test_refusal_model_needs_meaning_or_terms():
     from qa.answering import answerable
 
     def cand(dense, cover, missing=0.0):
-        features = (dense, cover, 1.0, 1.0, 0.0, 0.0, missing, 0.0, 0.0)
+        features = (dense, cover, 1.0, 1.0, 0.0, 0.0, missing, 0.0, 0.0, 0.0)
         score = sum(w * f for w, f in zip(DEFAULT.weights, features))
         return Candidate(0, 0, 1, features, score, score)
 
@@ -212,13 +212,37 @@ def test_a_sentence_that_asks_a_question_does_not_answer_it(tmp_path, real_embed
     # Asking only chooses among sentences: refusal reads the same support either way.
     from qa.answering import FEATURES, answerable, support_weights
 
-    statement = (0.6, 0.5, 1.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0)
-    question = statement[:-1] + (1.0,)
-    assert FEATURES[-1] == "asks"
+    statement = (0.6, 0.5, 1.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+    at = FEATURES.index("asks")
+    question = (*statement[:at], 1.0, *statement[at + 1:])
     made = [Candidate(0, 0, 1, f, sum(w * x for w, x in zip(DEFAULT.weights, f)),
                       sum(w * x for w, x in zip(support_weights(DEFAULT.weights), f))) for f in (statement, question)]
     assert made[1].score < made[0].score and made[1].support == made[0].support
     assert answerable(made[1]) == answerable(made[0])
+
+
+def test_a_name_that_other_good_sentences_repeat_is_echoed(tmp_path, fake_embedder):
+    from qa import answering, questions, retrieval
+
+    text = ("Maria Lindqvist won the Northwind award on Sunday.\n\n"
+            "The jury praised Maria Lindqvist for her film.\n\n"
+            "Critics had expected Jonas Berg to win the Northwind award.\n\n"
+            "Maria Lindqvist thanked her crew.\n")
+    engine = _engine_over(tmp_path, fake_embedder, text)
+    question = "Who won the Northwind award?"
+    kind = questions.answer_type(question)
+    assert kind in answering.ECHOED
+    found = engine._retrieve(engine.snapshot, question, None, retrieval.Filters())
+    at = answering.FEATURES.index("echoed")
+    echoed = {text[c.start:c.end]: c.features[at] for c in answering.candidates(engine.snapshot, found, kind)}
+    # Each sentence naming Maria Lindqvist has two others that name her; Jonas Berg is named once.
+    assert echoed == {"Maria Lindqvist won the Northwind award on Sunday.": 2 / 3,
+                      "The jury praised Maria Lindqvist for her film.": 2 / 3,
+                      "Critics had expected Jonas Berg to win the Northwind award.": 0.0,
+                      "Maria Lindqvist thanked her crew.": 2 / 3}
+    # A question of another type is not echoed.
+    found = engine._retrieve(engine.snapshot, "When was the award won?", None, retrieval.Filters())
+    assert all(c.features[at] == 0.0 for c in answering.candidates(engine.snapshot, found, questions.DATE))
 
 
 def _engine_over(tmp_path, embedder, text: str):
