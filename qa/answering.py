@@ -37,6 +37,8 @@ FEATURES = ("dense", "cover", "passage", "rank", "typed", "untyped", "missing", 
 # sentence's support (what refusal reads) is its score without them.
 CHOICE_ONLY = ("asks", "echoed")
 # Types whose answer is a short expression that can be found in a sentence.
+SPECIFIC = {questions.NUMBER, questions.MONEY, questions.PERCENT, questions.DATE, questions.PERSON, questions.ORG,
+            questions.PLACE, questions.NAME}
 # A named answer (person, organisation, place) that several of the best sentences repeat is more
 # likely the answer (answer redundancy: news tells the same fact many times, a sentence that merely
 # sounds like the question names something else). Among the best ECHO_POOL sentences, a sentence's
@@ -47,8 +49,6 @@ CHOICE_ONLY = ("asks", "echoed")
 ECHOED = {questions.PERSON, questions.ORG, questions.PLACE}
 ECHO_POOL = 30
 ECHO_CAP = 3
-SPECIFIC = {questions.NUMBER, questions.MONEY, questions.PERCENT, questions.DATE, questions.PERSON, questions.ORG,
-            questions.PLACE, questions.NAME}
 
 
 @dataclass(frozen=True, slots=True)
