@@ -380,6 +380,10 @@ def new_words(text: str, start: int, end: int, asked: set[str]) -> tuple[int, in
     return (best[1], best[2]) if best else None
 
 
+# What lies between a name and the person's name it qualifies: one lower-case word ("officer").
+_TITLED = re.compile(r"[\s\u00a0]+[a-z][a-z-]*[\s\u00a0]+")
+
+
 def answer_phrase(text: str, start: int, end: int, kind: str, asked: set[str]) -> tuple[int, int] | None:
     """The span inside ``text[start:end]`` that answers a question of ``kind``: the expression of
     that type nearest the question's own words; for a description, reason or what-was-said, what
@@ -389,6 +393,11 @@ def answer_phrase(text: str, start: int, end: int, kind: str, asked: set[str]) -
         return (found[0].start, found[0].end) if found else new_words(text, start, end, asked)
     if not found:
         return None
+    if kind == questions.PERSON:
+        # "former British Army officer James Le Mesurier": a name that qualifies the title before
+        # the person's name is not the person.
+        found = [x for i, x in enumerate(found)
+                 if not (i + 1 < len(found) and _TITLED.fullmatch(text, x.end, found[i + 1].start))] or found
     anchors = [m.start() + start for m in re.finditer(r"\w+", text[start:end])
                if _term(m.group()) in asked]
     if not anchors:

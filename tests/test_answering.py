@@ -69,6 +69,13 @@ def test_answer_phrase_is_inside_the_quote_and_new_to_the_question():
     assert text[s:e] == "in 2014"
     # A name the question already says is not an answer to it.
     assert answer_phrase("Washington halted it.", 0, 21, questions.PERSON, set(tokenize("Who did Washington halt?"))) is None
+    # A name that qualifies a title is not the person the title names.
+    text = "The group was founded by former British Army officer James Le Mesurier in 2014."
+    s, e = answer_phrase(text, 0, len(text), questions.PERSON, set(tokenize("Who founded the group?")))
+    assert text[s:e] == "James Le Mesurier"
+    text = "NATO discussed it, CBS News reported, citing an anonymous US official."
+    s, e = answer_phrase(text, 0, len(text), questions.PERSON, set(tokenize("Who reported the NATO discussions?")))
+    assert text[s:e] == "CBS News"
 
 
 def test_a_description_phrase_is_what_the_sentence_adds_to_the_question():
