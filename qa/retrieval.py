@@ -269,7 +269,10 @@ def raise_head(found: Retrieval, size: int, bonus: np.ndarray) -> Retrieval:
     """``found`` with the scores of its best ``size`` chunks raised by ``bonus`` (≥ 0, one value each,
     in order) and those chunks re-ranked among themselves. Scores only rise, so the head stays the head."""
     head = found.order[:size]
-    bonus = np.maximum(np.asarray(bonus, dtype=np.float32)[: head.size], 0.0)
+    # Clipped to what float32 holds: a damaged index can make a score, and so its bonus, absurdly large.
+    top = float(np.finfo(np.float32).max) / 4
+    bonus = np.clip(np.nan_to_num(np.asarray(bonus, dtype=np.float64)[: head.size], nan=0.0, posinf=top), 0.0, top)
+    bonus = bonus.astype(np.float32)
     scores = found.scores
     if isinstance(scores, Sparse):
         at = np.searchsorted(scores.ids, head)

@@ -268,3 +268,19 @@ def test_a_question_about_the_present_prefers_the_newest_of_the_best_passages(sc
     for ci in found.order[:retrieval.RECENT_HEAD]:
         for row in range(scaled.first_sentence[ci], scaled.first_sentence[ci + 1]):
             assert np.isclose(found.sentence_sims[row], float(np.asarray(scaled.vectors[row]) @ qv), atol=1e-5)
+
+
+def test_raising_the_head_takes_any_bonus_without_overflow():
+    import warnings
+
+    import numpy as np
+
+    from qa.retrieval import Query, Retrieval, raise_head
+
+    scores = np.array([3.0, 2.0, 1.0, 0.5], dtype=np.float32)
+    found = Retrieval(Query([], [], [], []), scores, np.zeros(0, dtype=np.float32), np.array([0, 1, 2, 3]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an overflow in a cast would be a RuntimeWarning
+        raised = raise_head(found, 3, np.array([0.0, 1e300, float("nan")]))
+    assert raised.order.tolist() == [1, 0, 2, 3]  # the huge bonus leads; NaN counts as none; the tail stays
+    assert np.isfinite(raised.scores).all() and raised.scores[2] == 1.0
