@@ -146,9 +146,16 @@ def _display(quote: str) -> str:
     return re.sub(r"\s*[\r\n]+\s*", " ", quote)
 
 
+@functools.lru_cache(maxsize=16)
 def support_weights(weights: tuple[float, ...]) -> tuple[float, ...]:
     """``weights`` with those of the CHOICE_ONLY features set to 0."""
     return tuple(0.0 if name in CHOICE_ONLY else w for name, w in zip(FEATURES, weights))
+
+
+def _scored(chunk: int, start: int, end: int, features: tuple[float, ...], params: AnswerParams) -> Candidate:
+    """A candidate with its score and support from ``features``."""
+    return Candidate(chunk, start, end, features, sum(w * f for w, f in zip(params.weights, features)),
+                     sum(w * f for w, f in zip(support_weights(params.weights), features)))
 
 
 def candidates(snap: Snapshot, found: Retrieval, kind: str = questions.DESCRIPTION,
@@ -172,7 +179,6 @@ def candidates(snap: Snapshot, found: Retrieval, kind: str = questions.DESCRIPTI
     # An answer names what it counts or names beside itself ("9,600 people"): nearness to the
     # question's focus word says nothing, nearness to its other words does.
     near_terms = own_terms - {_term(questions.focus(query.texts[0]) or "")} if query.texts else own_terms
-    supporting = support_weights(params.weights)
     seen: dict[tuple[str, int, int], Candidate] = {}
     named: dict[tuple[str, int, int], set[str]] = {}  # a sentence's expressions of the expected type, lower-cased
     for rank, ci in enumerate(order):
@@ -194,8 +200,7 @@ def candidates(snap: Snapshot, found: Retrieval, kind: str = questions.DESCRIPTI
                 near = _nearness(text, s, e, found_x, near_terms) if near_terms & terms else 0.0
             features = (float(sims[row]) if sims.size else 0.0, cover, float(fused[ci]) / top, 1.0 / (1 + rank),
                         typed, float(kind in SPECIFIC and not typed), missing, near, float(asks(text, s, e)), 0.0)
-            c = Candidate(int(ci), s, e, features, sum(w * f for w, f in zip(params.weights, features)),
-                          sum(w * f for w, f in zip(supporting, features)))
+            c = _scored(int(ci), s, e, features, params)
             key = (chunk.path, s, e)
             if key not in seen or seen[key].score < c.score:
                 seen[key] = c
@@ -212,17 +217,23 @@ def _echo(snap: Snapshot, ranked: list[Candidate], named: dict[tuple[str, int, i
     keys = [(snap.chunks[c.chunk].path, c.start, c.end) for c in pool]
     lowered = [snap.documents[k[0]].text[k[1]:k[2]].lower() for k in keys]
 
-    def names(i: int, name: str) -> bool:
-        return name in lowered[i] and re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", lowered[i]) is not None
+    def naming(name: str) -> set[int]:
+        """The pool's sentences that name ``name`` as whole words; empty where only one holds it at all
+        (its own: no other sentence names it, so it counts no vote)."""
+        holding = [i for i, low in enumerate(lowered) if name in low]
+        if len(holding) < 2:
+            return set()
+        pattern = re.compile(r"(?<!\w)" + re.escape(name) + r"(?!\w)")
+        return {i for i in holding if pattern.search(lowered[i])}
 
+    # Each name is looked for once, in every sentence of the pool.
+    found = {n: naming(n) for n in {n for key in keys for n in named.get(key, ())}}
     at = FEATURES.index("echoed")
-    supporting = support_weights(params.weights)
     for i, (c, key) in enumerate(zip(pool, keys)):
-        votes = max((sum(1 for j in range(len(pool)) if j != i and names(j, n)) for n in named.get(key, ())), default=0)
+        votes = max((len(found[n] - {i}) for n in named.get(key, ())), default=0)  # the others that name it
         if votes:
             f = (*c.features[:at], min(votes, ECHO_CAP) / ECHO_CAP, *c.features[at + 1:])
-            pool[i] = Candidate(c.chunk, c.start, c.end, f, sum(w * x for w, x in zip(params.weights, f)),
-                                sum(w * x for w, x in zip(supporting, f)))
+            pool[i] = _scored(c.chunk, c.start, c.end, f, params)
     return sorted(pool, key=lambda c: -c.score) + ranked[ECHO_POOL:]
 
 
