@@ -32,10 +32,10 @@ TOP_PASSAGES = 8
 MAX_CITATIONS = 3
 RELATED_PASSAGES = 10
 # The features of a candidate sentence, in this order.
-FEATURES = ("dense", "cover", "passage", "rank", "typed", "untyped", "missing", "near", "asks", "echoed")
+FEATURES = ("dense", "cover", "passage", "rank", "typed", "untyped", "missing", "near", "asks", "echoed", "voiced")
 # Features that choose which sentence to quote but say nothing of whether the articles answer: a
 # sentence's support (what refusal reads) is its score without them.
-CHOICE_ONLY = ("asks", "echoed")
+CHOICE_ONLY = ("asks", "echoed", "voiced")
 # Types whose answer is a short expression that can be found in a sentence.
 SPECIFIC = {questions.NUMBER, questions.MONEY, questions.PERCENT, questions.DATE, questions.PERSON, questions.ORG,
             questions.PLACE, questions.NAME}
@@ -57,12 +57,17 @@ class AnswerParams:
 
     # A sentence's score: these weights times FEATURES.
     # "missing" is the same for every sentence of a question: it only informs the refusal.
-    weights: tuple[float, ...] = (0.50, 0.45, 0.05, 0.0, 0.05, 0.0, 0.0, 0.05, -0.10, 0.05)
+    weights: tuple[float, ...] = (0.50, 0.45, 0.05, 0.0, 0.05, 0.0, 0.0, 0.05, -0.10, 0.05, 0.20)
     # "asks" (session 8): a sentence that is itself a question ("Who won big at the 75th Golden Globe
     # Awards?") does not answer one, however alike they sound. RealTimeQA dev answer@1 0.295 → 0.309,
     # hit@1 0.432 → 0.446; seed and COVID-QA level (−0.2 or −0.3: RealTimeQA 0.317, COVID-QA −1).
     # It only chooses (CHOICE_ONLY): refusal still reads the best sentence by support.
     # "echoed" (session 8): see ECHOED.
+    # "voiced" (session 9): for what a named speaker said ("What do the White Helmets say their work
+    # is?"), a sentence in which that speaker is the one saying (see voiced). seed_dev answer@1
+    # 0.909 → 0.955 and multi-source 0.50 → 1.00 (the sentence that merely names the speaker, "The White
+    # Helmets have on numerous occasions been spotted working with al-Nusra", no longer leads);
+    # COVID-QA and RealTimeQA dev have no such question. Choice-only: refusal is unchanged.
     # An adjacent sentence of the same paragraph joins the quote when it scores at least this share
     # of the sentence it adjoins (COVID-QA dev answer@1: 0.583 for one sentence, 0.609 with this).
     neighbour_ratio: float = 0.80
@@ -88,8 +93,9 @@ class AnswerParams:
     # Fitted by bench/answer_study.py on seed_dev, COVID-QA dev, RealTimeQA dev and
     # bench/unanswerable_*.jsonl (docs/answers.md has the curve); the threshold trades false
     # refusals for refusals.
-    # "asks" and "echoed" were added after the fit and are CHOICE_ONLY: their coefficients are 0.
-    refusal_coef: tuple[float, ...] = (3.141, 3.3857, -0.0319, 0.3714, -0.2708, -0.5302, -0.665, 0.0, 0.0, 0.0, 1.7836)
+    # "asks", "echoed" and "voiced" were added after the fit and are CHOICE_ONLY: their coefficients are 0.
+    refusal_coef: tuple[float, ...] = (3.141, 3.3857, -0.0319, 0.3714, -0.2708, -0.5302, -0.665, 0.0, 0.0, 0.0, 0.0,
+                                       1.7836)
     refusal_bias: float = -2.9016
     refusal_threshold: float = 0.75
 
@@ -179,12 +185,14 @@ def candidates(snap: Snapshot, found: Retrieval, kind: str = questions.DESCRIPTI
     # An answer names what it counts or names beside itself ("9,600 people"): nearness to the
     # question's focus word says nothing, nearness to its other words does.
     near_terms = own_terms - {_term(questions.focus(query.texts[0]) or "")} if query.texts else own_terms
+    speaking = speaker(query.texts[0]) if kind == questions.SAID and query.texts else set()
     seen: dict[tuple[str, int, int], Candidate] = {}
     named: dict[tuple[str, int, int], set[str]] = {}  # a sentence's expressions of the expected type, lower-cased
     for rank, ci in enumerate(order):
         chunk = snap.chunks[ci]
         text = snap.documents[chunk.path].text
         previous: set[str] = set()
+        before: tuple[int, int] | None = None
         for row in range(snap.first_sentence[ci], snap.first_sentence[ci + 1]):
             s, e = snap.sentence_spans[row]
             terms = _terms(text[s:e])
@@ -199,7 +207,9 @@ def candidates(snap: Snapshot, found: Retrieval, kind: str = questions.DESCRIPTI
                 typed = float(bool(found_x))
                 near = _nearness(text, s, e, found_x, near_terms) if near_terms & terms else 0.0
             features = (float(sims[row]) if sims.size else 0.0, cover, float(fused[ci]) / top, 1.0 / (1 + rank),
-                        typed, float(kind in SPECIFIC and not typed), missing, near, float(asks(text, s, e)), 0.0)
+                        typed, float(kind in SPECIFIC and not typed), missing, near, float(asks(text, s, e)), 0.0,
+                        float(bool(speaking) and voiced(text, s, e, speaking, before)))
+            before = (s, e)
             c = _scored(int(ci), s, e, features, params)
             key = (chunk.path, s, e)
             if key not in seen or seen[key].score < c.score:
@@ -308,6 +318,23 @@ _SAYS = re.compile(r"\b(?:sa(?:y|ys|id)|t(?:ell|ells|old)|claim(?:s|ed)?|report(
                    r"wr(?:ite|ites|ote)|call(?:s|ed)?|describ(?:e|es|ed)|stat(?:e|es|ed)|according\s+to|added|explained|"
                    r"insisted|argued|noted|denied|accused)\b", re.IGNORECASE)
 SPEAKER_WINDOW = 8  # words between a speaker's name and the verb that reports them
+# Verbs by which someone says something, in every form ("accusing", "self-described"): for the
+# sentence in which a named speaker is the one saying (voiced).
+_VOICES = re.compile(r"\b(?:sa(?:y|ys|id|ying)|t(?:ell|ells|old|elling)|claim(?:s|ed|ing)?|announc(?:e|es|ed|ing)|"
+                     r"warn(?:s|ed|ing)?|wr(?:ite|ites|ote|iting)|describ(?:e|es|ed|ing)|stat(?:e|es|ed|ing)|"
+                     r"add(?:s|ed|ing)?|explain(?:s|ed|ing)?|insist(?:s|ed|ing)?|argu(?:e|es|ed|ing)|not(?:e|es|ed|ing)|"
+                     r"den(?:y|ies|ied|ying)|accus(?:e|es|ed|ing)|criti(?:ci[sz](?:e|es|ed|ing))|condemn(?:s|ed|ing)?|"
+                     r"call(?:s|ed|ing)?|assert(?:s|ed|ing)?|maintain(?:s|ed|ing)?|alleg(?:e|es|ed|ing)|"
+                     r"stress(?:es|ed|ing)?|emphasi[sz](?:e|es|ed|ing))\b", re.IGNORECASE)
+# A speaker says something within this many words before the verb ("Damascus issued a scathing
+# criticism of the US decision, accusing …"), or this many after it ("…, said Putin").
+VOICE_WINDOW = (12, 3)
+# A verb of saying in the passive ("has repeatedly been accused of …"): the one named is spoken of.
+_PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being)(?:[\s\u00a0]+\w+ly)?[\s\u00a0]+$", re.IGNORECASE)
+# A sentence that opens by pointing back at someone named just before ("The group, founded in …,
+# claims that …").
+_REFERS_BACK = re.compile(r"[\s\u00a0“\"'(]*(?:The[\s\u00a0]+(?:group|organi[sz]ation|NGO|agency|company|ministry|"
+                          r"government|movement|network|body)|It|They|He|She)\b")
 
 
 def speaker(question: str) -> set[str]:
@@ -324,6 +351,22 @@ def _attributed(text: str, names: set[str]) -> bool:
     starts, at = _word_hits(text, names)
     says = [bisect.bisect_left(starts, m.start()) for m in _SAYS.finditer(text)]  # a verb's word position
     return any(abs(i - j) <= SPEAKER_WINDOW for i in at for j in says)
+
+
+def voiced(text: str, start: int, end: int, names: set[str], before: tuple[int, int] | None = None) -> bool:
+    """Whether in the sentence ``text[start:end]`` the speaker ``names`` (speaker()) is the one saying:
+    the name within VOICE_WINDOW of a verb of saying, on the speaker's side of it; or the sentence
+    opens by pointing back (_REFERS_BACK) and says, and the sentence ``text[before[0]:before[1]]``
+    just before it names the speaker. A sentence that names the speaker only as what others speak of
+    ("… that Damascus will eventually regain control", "Damascus has been accused of …") is not voiced."""
+    sentence = text[start:end]
+    starts, at = _word_hits(sentence, names)
+    says = [bisect.bisect_left(starts, m.start()) for m in _VOICES.finditer(sentence)  # a verb's word position
+            if not _PASSIVE.search(sentence, 0, m.start())]
+    if any(0 < j - i <= VOICE_WINDOW[0] or 0 < i - j <= VOICE_WINDOW[1] for i in at for j in says):
+        return True
+    return (bool(says) and before is not None and _REFERS_BACK.match(sentence) is not None
+            and bool(_word_hits(text[before[0]:before[1]], names)[1]))
 
 
 def _missing(snap: Snapshot, found: Retrieval, kind: str = questions.DESCRIPTION) -> float:

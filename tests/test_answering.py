@@ -18,7 +18,7 @@ def test_refusal_model_needs_meaning_or_terms():
     from qa.answering import answerable
 
     def cand(dense, cover, missing=0.0):
-        features = (dense, cover, 1.0, 1.0, 0.0, 0.0, missing, 0.0, 0.0, 0.0)
+        features = (dense, cover, 1.0, 1.0, 0.0, 0.0, missing, 0.0, 0.0, 0.0, 0.0)
         score = sum(w * f for w, f in zip(DEFAULT.weights, features))
         return Candidate(0, 0, 1, features, score, score)
 
@@ -219,7 +219,7 @@ def test_a_sentence_that_asks_a_question_does_not_answer_it(tmp_path, real_embed
     # Asking only chooses among sentences: refusal reads the same support either way.
     from qa.answering import FEATURES, answerable, support_weights
 
-    statement = (0.6, 0.5, 1.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+    statement = (0.6, 0.5, 1.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0)
     at = FEATURES.index("asks")
     question = (*statement[:at], 1.0, *statement[at + 1:])
     made = [Candidate(0, 0, 1, f, sum(w * x for w, x in zip(DEFAULT.weights, f)),
@@ -250,6 +250,52 @@ def test_a_name_that_other_good_sentences_repeat_is_echoed(tmp_path, fake_embedd
     # A question of another type is not echoed.
     found = engine._retrieve(engine.snapshot, "When was the award won?", None, retrieval.Filters())
     assert all(c.features[at] == 0.0 for c in answering.candidates(engine.snapshot, found, questions.DATE))
+
+
+def test_what_a_speaker_said_is_a_sentence_in_which_that_speaker_says_it():
+    from qa.answering import speaker, voiced
+
+    names = speaker("What did Damascus say the US was supporting?")
+    assert names == {"damascus"}
+
+    def said(sentence: str, before: str | None = None) -> bool:
+        text = (before + " " if before else "") + sentence
+        start = len(text) - len(sentence)
+        return voiced(text, start, len(text), names, (0, start - 1) if before else None)
+
+    # The speaker before the verb, up to twelve words before it, in any form of the verb.
+    assert said("Damascus issued a scathing criticism of the US decision, accusing Washington of lying.")
+    assert said("Damascus said on Monday that the money would fund terrorists.")
+    assert said("“The money funds terrorists,” said Damascus in a statement.")
+    # Named only as what others speak of: not the speaker.
+    assert not said("The source added that Washington admitted that Damascus will regain control.")
+    assert not said("Damascus regained control of the south.")
+    assert not said("Damascus has repeatedly been accused of lying about the attack.")  # passive: spoken of
+    # A sentence that points back at the speaker named in the sentence before.
+    assert said("The government, in a long statement, claims that it is defending its people.",
+                before="Damascus rejected the plan.")
+    assert not said("The government, in a long statement, claims that it is defending its people.",
+                    before="Moscow rejected the plan.")
+    assert not said("The government, in a long statement, claims that it is defending its people.")
+
+
+def test_the_sentence_in_which_the_speaker_says_it_is_quoted_first(tmp_path, fake_embedder):
+    from qa import answering, questions, retrieval
+
+    text = ("The Northwind Relief Group has repeatedly been accused of working with smugglers in the north.\n\n"
+            "The Northwind Relief Group, founded in 2014 and funded by donors, says its work is rescuing "
+            "civilians from collapsed buildings.\n")
+    engine = _engine_over(tmp_path, fake_embedder, text)
+    question = "What does the Northwind Relief Group say its work is?"
+    assert questions.answer_type(question) == questions.SAID
+    found = engine._retrieve(engine.snapshot, question, None, retrieval.Filters())
+    at = answering.FEATURES.index("voiced")
+    voiced = {text[c.start:c.end][:40]: c.features[at] for c in answering.candidates(engine.snapshot, found,
+                                                                                      questions.SAID)}
+    assert voiced == {"The Northwind Relief Group has repeatedl": 0.0, "The Northwind Relief Group, founded in 2": 1.0}
+    a = engine.ask(question)
+    assert a.found and a.citations[0].quote.startswith("The Northwind Relief Group, founded in 2014")
+    assert "voiced" in answering.CHOICE_ONLY  # it chooses the quote; refusal reads the support without it
 
 
 def _engine_over(tmp_path, embedder, text: str):
