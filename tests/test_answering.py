@@ -308,3 +308,16 @@ def _engine_over(tmp_path, embedder, text: str):
     (folder / "a.txt").write_text(text, encoding="utf-8")
     qa.build_index(folder, tmp_path / "index", embedder=embedder)
     return Engine.load(tmp_path / "index", embedder=embedder)
+
+
+def test_the_answer_phrase_comes_from_the_chosen_sentence_not_its_context(tmp_path, fake_embedder):
+    text = ("The Northwind rescuers trained 3,000 volunteers in 2015. This year the rescuers trained 400 volunteers "
+            "in the north.\n")
+    engine = _engine_over(tmp_path, fake_embedder, text)
+    a = engine.ask("How many volunteers did the rescuers train this year?")
+    assert a.found
+    c = a.citations[0]
+    # The sentence before joins the quote ("This year …" points back), but the answer is in the chosen one.
+    assert c.quote == text.strip() and c.quote == text[c.start:c.end]
+    assert text[c.answer_start:c.answer_end] == "400 volunteers"
+    assert c.start <= c.answer_start < c.answer_end <= c.end
