@@ -1,5 +1,5 @@
 """BM25 over chunk texts (bm25s), with the project's own tokenizer: lowercase words, English
-stopwords dropped, Snowball-stemmed. Saved as bm25s's plain files (JSON + .npy, no pickle)."""
+stopwords dropped, one spelling for each word (qa.spelling), Snowball-stemmed. Saved as bm25s's plain files (JSON + .npy, no pickle)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.errors import IndexCorruptError
+from qa.spelling import normalize_text, normalize_word
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 # Query-term postings longer than 1/DENSE_SHARE of the chunks are summed in an array of every chunk.
@@ -35,9 +36,12 @@ def _stemmer():  # -> Stemmer.Stemmer
 
 
 def tokenize(text: str) -> list[str]:
-    """Stemmed content words. Single letters go; single digits stay ("HCoV 2", "5 years")."""
+    """Stemmed content words, each in one spelling (qa.spelling: "stabilisation" and "stabilization",
+    "froze" and "freeze", "$6.6m" and "6.6 million dollars" share their terms). Single letters go;
+    single digits stay ("HCoV 2", "5 years")."""
     stop = _stopwords()
-    words = [w for w in _TOKEN.findall(text.lower()) if w not in stop and (len(w) > 1 or w.isdigit())]
+    words = [normalize_word(w) for w in _TOKEN.findall(normalize_text(text.lower()))
+             if w not in stop and (len(w) > 1 or w.isdigit())]
     return _stemmer().stemWords(words)
 
 

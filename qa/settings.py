@@ -12,7 +12,7 @@ from pathlib import Path
 from qa.errors import BadInputError
 
 # Bumped whenever the on-disk layout or what goes into it changes; loading refuses other versions.
-SCHEMA_VERSION = 2  # 2: BM25 indexes each chunk with its article's title
+SCHEMA_VERSION = 3  # 2: BM25 indexes each chunk with its article's title; 3: BM25 terms in one spelling (qa.spelling)
 # Bumped whenever reading, metadata or boilerplate rules change the stored text or spans.
 READER_VERSION = 2  # 2: HTML through html.parser (no comments), cp1252/UTF-16 decoding
 
