@@ -483,6 +483,41 @@ def leans_ahead(text: str, start: int, end: int, asked: set[str], params: Answer
     return sum(1 for t in _terms(text[start:end]) if t not in asked) < params.lean_novel
 
 
+# The quotation marks of a sentence: the first tells whether it opens inside a quotation.
+_QUOTE_MARK = re.compile(r"[“”\"]")
+QUOTATION_SENTENCES = 4  # how many sentences back a quotation is followed to where it opens
+
+
+def _first_mark(text: str, start: int, end: int) -> str | None:
+    """"open" or "close": what the first quotation mark of ``text[start:end]`` does; None without one.
+    A straight mark closes when it follows a word or punctuation ('… too late," he said')."""
+    m = _QUOTE_MARK.search(text, start, end)
+    if m is None:
+        return None
+    if m.group() != '"':
+        return "open" if m.group() == "“" else "close"
+    return "close" if m.start() > start and not text[m.start() - 1].isspace() else "open"
+
+
+def quotation_start(text: str, spans: list[tuple[int, int]], i: int) -> int | None:
+    """Where the quotation that sentence ``spans[i]`` closes opens: the start of the sentence before
+    it that opens one (up to QUOTATION_SENTENCES back, within the paragraph), so that a quote
+    of someone's words holds all of them ('"These are hard hours …. I hope they rescue us before it
+    is too late," the member said.'); None where the sentence does not close an earlier quotation."""
+    if _first_mark(text, *spans[i]) != "close":
+        return None
+    for j in range(i - 1, max(-1, i - 1 - QUOTATION_SENTENCES), -1):
+        gap = text[spans[j][1]:spans[j + 1][0]]
+        if gap.count("\n") + gap.count("\r") >= 2:
+            return None
+        mark = _first_mark(text, *spans[j])
+        if mark == "open":
+            return spans[j][0]
+        if mark == "close":
+            return None
+    return None
+
+
 def extend(snap: Snapshot, c: Candidate, scores: dict[tuple[str, int, int], float],
            params: AnswerParams = DEFAULT, asked: set[str] = frozenset(), kind: str = questions.DESCRIPTION) -> tuple[int, int]:
     """The span of ``c``, grown by the sentence before and after where those are strong too, or
@@ -493,6 +528,9 @@ def extend(snap: Snapshot, c: Candidate, scores: dict[tuple[str, int, int], floa
     spans = list(chunk.sentences)
     i = spans.index((c.start, c.end))
     start, end = c.start, c.end
+    # A sentence that ends a quotation opened before it brings the rest of the quotation.
+    opened = quotation_start(text, spans, i)
+    start = start if opened is None else opened
     for j in (i - 1, i + 1):
         if 0 <= j < len(spans):
             s, e = spans[j]

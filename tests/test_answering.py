@@ -321,3 +321,31 @@ def test_the_answer_phrase_comes_from_the_chosen_sentence_not_its_context(tmp_pa
     assert c.quote == text.strip() and c.quote == text[c.start:c.end]
     assert text[c.answer_start:c.answer_end] == "400 volunteers"
     assert c.start <= c.answer_start < c.answer_end <= c.end
+
+
+def test_a_quote_that_ends_a_quotation_holds_all_of_it():
+    from qa.answering import quotation_start
+    from qa.sentences import split
+
+    text = ('The officials said the operation was near. "These are hard hours. This is the worst day of my life. '
+            'I hope they rescue us soon," the member said. Then they left.\n\n“We wait.” She said.')
+    spans = split(text)
+    sentences = [text[s:e] for s, e in spans]
+    last = sentences.index('I hope they rescue us soon," the member said.')
+    assert text[quotation_start(text, spans, last):spans[last][1]] == (
+        '"These are hard hours. This is the worst day of my life. I hope they rescue us soon," the member said.')
+    # A sentence that opens its own quotation, or holds none, or one closed in another paragraph: unchanged.
+    assert quotation_start(text, spans, sentences.index('"These are hard hours.')) is None
+    assert quotation_start(text, spans, sentences.index("Then they left.")) is None
+    assert quotation_start(text, spans, len(spans) - 1) is None
+
+
+def test_what_someone_said_is_quoted_from_where_the_quotation_opens(tmp_path, real_embedder):
+    text = ('The Northwind rescuers spoke to reporters on Monday. "These are hard hours for the Northwind rescuers. '
+            'We have lost our homes. We hope to be evacuated soon," a Northwind rescuer said.\n')
+    engine = _engine_over(tmp_path, real_embedder, text)
+    a = engine.ask("What did a Northwind rescuer say?")
+    assert a.found
+    c = a.citations[0]
+    assert c.quote == text[c.start:c.end]
+    assert c.quote.startswith('"These are hard hours') and c.quote.endswith("a Northwind rescuer said.")
