@@ -100,9 +100,15 @@ def answer_type(question: str) -> str:
 _AUXILIARY = re.compile(r"\b(?:going|about|have|has|had|used|able|supposed|due)\s+to\b(?=\s+[a-z])", _I)
 
 
+# "What happened in Douma?": the verb only asks for an event; the answer names what happened, not "happened".
+_EVENT = re.compile(r"\b(what|which|anything|something)\s+(?:(?:has|have|had|will|would|is|was|might|could)\s+)?"
+                    r"(?:happen(?:ed|s|ing)?|occur(?:red|s|ring)?|took\s+place|take\s+place|went\s+on|going\s+on)\b", _I)
+
+
 def without_auxiliaries(question: str) -> str:
-    """``question`` without the phrases that only mark tense or mood (_AUXILIARY)."""
-    return _AUXILIARY.sub(" ", question)
+    """``question`` without the phrases that only mark tense or mood (_AUXILIARY), or only ask for an
+    event (_EVENT)."""
+    return _EVENT.sub(r"\1", _AUXILIARY.sub(" ", question))
 
 
 _FOCUS = re.compile(r"\b(?i:how)\s+(?:many|much)\s+([a-z][a-z-]*)|\b(?i:what|which)\s+([a-z][a-z-]*)")

@@ -24,6 +24,10 @@ ANSWERABLE = [
     ("When did Washington temporarily halt State Department funding for the White Helmets?", [], SEED_A, 3189, 3197),
     ("When was it founded?", ["Who founded the White Helmets?"], SEED_B, 3195, 3202),
     ("Where did most of the talks on the topic take place?", [], SEED_A, 1439, 1496),
+    # British spelling in the question, American in the article ("stabilization programs").
+    ("How much funding did the US freeze for stabilisation programmes?", [], SEED_B, "$200 million", None),
+    ("Who criticised that decision?", ["How much money did the US release for the White Helmets last month?"], SEED_B,
+     "Damascus issued a scathing criticism", None),
 ]
 
 
@@ -46,6 +50,21 @@ def test_first_citation_answers(seed_engine, question, history, path, start, end
     assert answer.found
     assert _overlaps(answer.citations[0], path, start, end)
     assert "[1]" in answer.text
+    _assert_exact(answer)
+
+
+def test_what_happened_is_answered_from_both_articles(seed_engine):
+    answer = seed_engine.ask("What happened in Douma?")
+    assert answer.found and {c.path for c in answer.citations} == {SEED_A, SEED_B}
+    assert all("Douma" in c.quote and "chemical attack" in c.quote for c in answer.citations)
+    _assert_exact(answer)
+
+
+def test_a_speakers_words_are_quoted_whole(seed_engine):
+    answer = seed_engine.ask("What did the White Helmets member say?")
+    c = answer.citations[0]
+    assert c.path == SEED_B and c.quote.startswith('"These are hard hours and minutes.')
+    assert c.quote.endswith('the White Helmets member said.')
     _assert_exact(answer)
 
 

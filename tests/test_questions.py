@@ -103,6 +103,17 @@ def test_phrases_that_only_mark_tense_are_not_terms_an_answer_must_repeat():
     assert make_query("How many people are going to be evacuated?", [], turns=0).terms == ["peopl", "evacu"]
 
 
+def test_a_verb_that_only_asks_for_an_event_is_not_a_term():
+    from qa.retrieval import make_query
+
+    assert make_query("What happened in Douma?", [], turns=0).terms == ["douma"]
+    assert make_query("What has happened to the rescuers?", [], turns=0).terms == ["rescuer"]
+    assert make_query("What took place in Brussels?", [], turns=0).terms == ["brussel"]
+    # Where the event is the subject, the verb is what is asked about: it stays.
+    assert "happen" in make_query("Why is it expected to happen soon?", [], turns=0).terms
+    assert "happen" in make_query("When did the attack happen?", [], turns=0).terms
+
+
 @pytest.mark.parametrize("question,word", [
     ("How many people are going to be evacuated?", "people"),
     ("How much money did the US give the White Helmets?", "money"),
