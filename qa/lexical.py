@@ -23,9 +23,11 @@ RARE_SHARE = 64
 def _stopwords() -> frozenset[str]:
     from bm25s.stopwords import STOPWORDS_EN
 
-    # Question words say what kind of answer is wanted, not what it is about.
+    # Question words say what kind of answer is wanted, not what it is about; "it" and "they" stand
+    # for something named elsewhere (bm25s's list has "it", "they", "their", not their other forms).
     return frozenset(STOPWORDS_EN) | {"who", "whom", "whose", "what", "when", "where", "which", "why", "how",
-                                      "did", "does", "do", "many", "much"}
+                                      "did", "does", "do", "many", "much",
+                                      "its", "them", "theirs", "those"}
 
 
 @lru_cache(maxsize=1)

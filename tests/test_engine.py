@@ -28,6 +28,7 @@ ANSWERABLE = [
     ("How much funding did the US freeze for stabilisation programmes?", [], SEED_B, "$200 million", None),
     ("Who criticised that decision?", ["How much money did the US release for the White Helmets last month?"], SEED_B,
      "Damascus issued a scathing criticism", None),
+    ("Who funds them?", ["Who founded the White Helmets?"], SEED_A, "funded by\u00a0several western countries", None),
 ]
 
 

@@ -103,6 +103,14 @@ def test_phrases_that_only_mark_tense_are_not_terms_an_answer_must_repeat():
     assert make_query("How many people are going to be evacuated?", [], turns=0).terms == ["peopl", "evacu"]
 
 
+def test_a_pronoun_is_not_a_term():
+    from qa.retrieval import make_query
+
+    # It stands for what the earlier question names, which a follow-up's context brings.
+    assert make_query("Who funds them?", [], turns=0).terms == ["fund"]
+    assert make_query("What is its budget?", [], turns=0).terms == ["budget"]
+
+
 def test_a_verb_that_only_asks_for_an_event_is_not_a_term():
     from qa.retrieval import make_query
 
