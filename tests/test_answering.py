@@ -298,6 +298,15 @@ def test_the_sentence_in_which_the_speaker_says_it_is_quoted_first(tmp_path, fak
     assert "voiced" in answering.CHOICE_ONLY  # it chooses the quote; refusal reads the support without it
 
 
+def _first_citation(tmp_path, embedder, text: str, question: str):
+    """The first citation of the answer to ``question`` over one article of ``text``, checked to be answered and exact."""
+    a = _engine_over(tmp_path, embedder, text).ask(question)
+    assert a.found
+    c = a.citations[0]
+    assert c.quote == text[c.start:c.end]
+    return c
+
+
 def _engine_over(tmp_path, embedder, text: str):
     """An engine over one article of ``text``."""
     import qa
@@ -313,12 +322,9 @@ def _engine_over(tmp_path, embedder, text: str):
 def test_the_answer_phrase_comes_from_the_chosen_sentence_not_its_context(tmp_path, fake_embedder):
     text = ("The Northwind rescuers trained 3,000 volunteers in 2015. This year the rescuers trained 400 volunteers "
             "in the north.\n")
-    engine = _engine_over(tmp_path, fake_embedder, text)
-    a = engine.ask("How many volunteers did the rescuers train this year?")
-    assert a.found
-    c = a.citations[0]
+    c = _first_citation(tmp_path, fake_embedder, text, "How many volunteers did the rescuers train this year?")
     # The sentence before joins the quote ("This year …" points back), but the answer is in the chosen one.
-    assert c.quote == text.strip() and c.quote == text[c.start:c.end]
+    assert c.quote == text.strip()
     assert text[c.answer_start:c.answer_end] == "400 volunteers"
     assert c.start <= c.answer_start < c.answer_end <= c.end
 
@@ -343,9 +349,5 @@ def test_a_quote_that_ends_a_quotation_holds_all_of_it():
 def test_what_someone_said_is_quoted_from_where_the_quotation_opens(tmp_path, real_embedder):
     text = ('The Northwind rescuers spoke to reporters on Monday. "These are hard hours for the Northwind rescuers. '
             'We have lost our homes. We hope to be evacuated soon," a Northwind rescuer said.\n')
-    engine = _engine_over(tmp_path, real_embedder, text)
-    a = engine.ask("What did a Northwind rescuer say?")
-    assert a.found
-    c = a.citations[0]
-    assert c.quote == text[c.start:c.end]
+    c = _first_citation(tmp_path, real_embedder, text, "What did a Northwind rescuer say?")
     assert c.quote.startswith('"These are hard hours') and c.quote.endswith("a Northwind rescuer said.")
