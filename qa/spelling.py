@@ -96,13 +96,18 @@ def normalize_text(text: str) -> str:
     return text
 
 
+# Longer "words" (hashes, identifiers, a run of letters without a space) are left as they are; the
+# patterns below would take time quadratic in their length.
+MAX_WORD = 40
+
+
 def normalize_word(word: str) -> str:
     """The one form of a lower-case word (see the module's docstring)."""
     if word in _IRREGULAR:
         return _IRREGULAR[word]
     if word in _ENDINGS:
         return _ENDINGS[word]
-    if len(word) < 5 or word.isdigit():
+    if not 5 <= len(word) <= MAX_WORD or word.isdigit():
         return word
     if "is" in word or "ys" in word:
         m = _ISE.match(word)

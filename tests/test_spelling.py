@@ -1,7 +1,7 @@
 import pytest
 
 from qa.lexical import tokenize
-from qa.spelling import normalize_text, normalize_word
+from qa.spelling import MAX_WORD, normalize_text, normalize_word
 
 # A British or inflected form, and the form that must share its search terms.
 SAME = [
@@ -50,3 +50,11 @@ def test_amounts_are_written_out_and_signs_become_words():
                                                                  "billion,", "then", "dollar", "5"]
     # "m" after a figure without a currency sign is not an amount (metres, minutes): left as it is.
     assert normalize_text("a 100m sprint") == "a 100m sprint"
+
+
+def test_a_very_long_word_is_left_as_it_is():
+    # A run of 200,000 letters (a hash, a blob) would take minutes in the doubled-l pattern.
+    word = "ae" * 100_000 + "lled"
+    assert len(word) > MAX_WORD and normalize_word(word) == word
+    assert tokenize("x " + word) == tokenize(word) and len(tokenize(word)) == 1
+    assert max(len(w) for w in ("internationalisation", "counterrevolutionaries")) <= MAX_WORD
