@@ -362,7 +362,7 @@ def voiced(text: str, start: int, end: int, names: set[str], before: tuple[int, 
     sentence = text[start:end]
     starts, at = _word_hits(sentence, names)
     says = [bisect.bisect_left(starts, m.start()) for m in _VOICES.finditer(sentence)  # a verb's word position
-            if not _PASSIVE.search(sentence, 0, m.start())]
+            if not _PASSIVE.search(sentence, max(0, m.start() - 40), m.start())]
     if any(0 < j - i <= VOICE_WINDOW[0] or 0 < i - j <= VOICE_WINDOW[1] for i in at for j in says):
         return True
     return (bool(says) and before is not None and _REFERS_BACK.match(sentence) is not None
