@@ -19,12 +19,13 @@ _SCALED = re.compile(r"([$€£])[\s\u00a0]?(\d[\d,]*(?:\.\d+)?)[\s\u00a0]?(m|mn
 _SCALES = {"m": "million", "mn": "million", "bn": "billion", "b": "billion", "tn": "trillion", "k": "thousand"}
 
 # Past tenses and participles of common irregular verbs, and their base form. Forms that are also
-# common words of another meaning ("left", "found", "saw", "rose", "fed", "bit", "lay", "lead") are not
+# common words of another meaning ("left", "found", "saw", "rose", "fed", "bit", "lead", "shot" (a
+# vaccine), "wound", "bound", "borne" (vector-borne), "spat") are not
 # here, nor "said" and "told": news reports nearly every sentence with them, so "What did X say?" would
 # find every report of anyone speaking (qa.answering.voiced reads who is speaking).
 _IRREGULAR = {
     "arose": "arise", "arisen": "arise", "awoke": "awake", "began": "begin", "begun": "begin", "bent": "bend",
-    "bound": "bind", "bled": "bleed", "blew": "blow", "blown": "blow", "broke": "break", "broken": "break",
+    "bled": "bleed", "blew": "blow", "blown": "blow", "broke": "break", "broken": "break",
     "brought": "bring", "built": "build", "burnt": "burn", "bought": "buy", "caught": "catch", "chose": "choose",
     "chosen": "choose", "clung": "cling", "came": "come", "crept": "creep", "dealt": "deal", "dug": "dig",
     "drew": "draw", "drawn": "draw", "dreamt": "dream", "drank": "drink", "drunk": "drink", "drove": "drive",
@@ -38,7 +39,7 @@ _IRREGULAR = {
     "met": "meet", "overcame": "overcome", "overtook": "overtake", "overtaken": "overtake", "paid": "pay",
     "rode": "ride", "ridden": "ride", "rang": "ring", "rung": "ring", "risen": "rise", "ran": "run",
     "sought": "seek", "sold": "sell", "sent": "send", "shook": "shake", "shaken": "shake",
-    "shone": "shine", "shot": "shoot", "shrank": "shrink", "shrunk": "shrink", "sang": "sing", "sung": "sing",
+    "shone": "shine", "shrank": "shrink", "shrunk": "shrink", "sang": "sing", "sung": "sing",
     "sank": "sink", "sunk": "sink", "slept": "sleep", "slid": "slide", "spoke": "speak", "spoken": "speak",
     "spent": "spend", "spun": "spin", "sprang": "spring", "sprung": "spring", "stood": "stand", "stole": "steal",
     "stolen": "steal", "stuck": "stick", "stung": "sting", "strode": "stride", "struck": "strike",
@@ -47,12 +48,12 @@ _IRREGULAR = {
     "tore": "tear", "torn": "tear", "thought": "think", "threw": "throw", "thrown": "throw",
     "understood": "understand", "undertook": "undertake", "undertaken": "undertake", "upheld": "uphold",
     "woke": "wake", "woken": "wake", "wore": "wear", "worn": "wear", "wove": "weave", "woven": "weave",
-    "wept": "weep", "won": "win", "wound": "wind", "withdrew": "withdraw", "withdrawn": "withdraw",
+    "wept": "weep", "won": "win", "withdrew": "withdraw", "withdrawn": "withdraw",
     "wrote": "write", "written": "write", "withheld": "withhold", "forecast": "forecast", "sped": "speed",
-    "spat": "spit", "split": "split", "upset": "upset", "outgrew": "outgrow", "mistook": "mistake",
+    "split": "split", "upset": "upset", "outgrew": "outgrow", "mistook": "mistake",
     "mistaken": "mistake", "misled": "mislead", "overran": "overrun", "overthrew": "overthrow",
     "overthrown": "overthrow", "oversaw": "oversee", "overseen": "oversee", "foresaw": "foresee",
-    "foreseen": "foresee", "befell": "befall", "beheld": "behold", "bore": "bear", "borne": "bear",
+    "foreseen": "foresee", "befell": "befall", "beheld": "behold", 
 }
 
 # British spellings, rewritten to the American ones.
@@ -63,7 +64,9 @@ _ENDINGS = {"defence": "defense", "defences": "defenses", "offence": "offense", 
             "aluminium": "aluminum", "mould": "mold", "moulds": "molds", "plough": "plow", "sceptic": "skeptic",
             "sceptical": "skeptical", "scepticism": "skepticism", "jewellery": "jewelry", "tyre": "tire",
             "tyres": "tires", "manoeuvre": "maneuver", "manoeuvres": "maneuvers", "kerb": "curb",
-            "cheque": "check", "cheques": "checks", "storey": "story", "storeys": "stories", "draught": "draft"}
+            "cheque": "check", "cheques": "checks", "storey": "story", "storeys": "stories", "draught": "draft",
+            "fibre": "fiber", "fibres": "fibers", "calibre": "caliber", "sabre": "saber", "sabres": "sabers",
+            "sombre": "somber", "meagre": "meager", "centred": "centered"}
 # -ise / -isation: every word but those spelled -ise in American English too.
 _ISE = re.compile(r"^(\w{3,}?)(is|ys)(e|es|ed|ing|er|ers|ation|ations|ational)$")
 _ISE_KEPT = frozenset({
@@ -77,14 +80,17 @@ _ISE_KEPT_ENDS = ("v", "ra", "pr", "w")
 # -our → -or ("colour", "behaviour"), not "four", "hour", "tour", "your", "flour", "odour".
 _OUR = re.compile(r"^(\w{3,})our(s|ed|ing|er|ers|ite|ites|able|ably|al|ful|less|ism|ist|ists)?$")
 _OUR_KEPT = frozenset({"cont", "det", "dev", "troubad", "param", "vel"})
-# -tre / -bre → -ter / -ber ("centre", "litre", "fibre"), not "genre", "acre", "ogre".
-_TRE = re.compile(r"^(\w{2,}[tb])re(s|d)?$")  # "centred" → "centered"
+# -tre → -ter ("centre", "litre", "theatre", "titre"), not "genre", "acre", "hatred"; the -bre words are listed above.
+_TRE = re.compile(r"^(\w{2,}t)re(s)?$")
 # A doubled l before an ending ("travelled", "cancelling", "modeller", "counsellor", "fuelled").
 _LL = re.compile(r"^(\w*[aeiou]\w*(?:e|a))ll(ed|ing|er|ers|or|ors|ous)$")
 _LL_KEPT = frozenset({"b", "c", "d", "f", "g", "h", "m", "p", "s", "t", "w", "y", "dw", "kn", "qu", "sh", "sm", "sn", "sp",
                       "st", "sw", "tr", "thr"})
-# ae / oe in the Greek and Latin words of medicine and science ("haemorrhage", "oesophagus").
-_AE = re.compile(r"(?<=\w)ae(?=\w)|^(?:oe(?=soph|str|dem))|(?<=^f)oe(?=t)|(?<=diarrh)oe|(?<=^am)oe(?=b)|(?<=^c)oe(?=li)")
+# ae / oe in the Greek and Latin stems of medicine and science ("haemorrhage", "paediatric",
+# "oesophagus", "foetal"); names ("Michael", "Saeed") keep theirs.
+_AE = re.compile(r"(haem|anaem|ischaem|leukaem|septicaem|hyperaem|hypoxaem|glycaem|paed|faec|caesarean|orthopaed|"
+                 r"gynaec|anaesth|encyclopaed|archaeo|palaeo|aetiol|oesoph|oestr|oedem|foet|diarrhoe|amoeb|coeliac|"
+                 r"dyspnoe|apnoe)")
 
 
 def normalize_text(text: str) -> str:
@@ -117,14 +123,14 @@ def normalize_word(word: str) -> str:
         m = _OUR.match(word)
         if m and m.group(1) not in _OUR_KEPT:
             return m.group(1) + "or" + (m.group(2) or "")
-    if word.endswith(("re", "res", "red")):
+    if word.endswith(("tre", "tres")):
         m = _TRE.match(word)
         if m:
-            return m.group(1) + "er" + {"s": "s", "d": "ed"}.get(m.group(2) or "", "")
+            return m.group(1) + "er" + (m.group(2) or "")
     if "ll" in word:
         m = _LL.match(word)
         if m and m.group(1)[:-1] not in _LL_KEPT:
             return m.group(1) + "l" + m.group(2)
     if "ae" in word or "oe" in word:
-        word = _AE.sub("e", word)
+        word = _AE.sub(lambda m: m.group().replace("ae", "e").replace("oe", "e"), word)
     return word
