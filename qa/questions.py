@@ -207,6 +207,12 @@ _NOT_NAMES = {
     "september", "october", "november", "december", "mr", "mrs", "ms", "dr", "now", "then", "yet", "still", "since",
     "despite", "although", "though", "because", "under", "over", "about", "during", "into", "through", "all", "some",
     "many", "most", "several", "other", "such", "both", "each", "every", "no", "not", "one", "two", "three", "new",
+    "another", "any", "few", "much", "only", "even", "just", "once", "whether", "unlike", "instead", "among", "amid",
+    "against", "within", "without", "until", "unless", "nor", "to", "of", "my", "your", "us", "them", "thus", "hence",
+    "therefore", "moreover", "furthermore", "additionally", "finally", "first", "second", "third", "four", "five",
+    "nearly", "almost", "around", "across", "along", "behind", "beyond", "near", "toward", "towards", "via", "per",
+    "whose", "whom", "do", "does", "did", "is", "are", "was", "were", "has", "have", "had", "can", "could", "will",
+    "would", "should", "may", "might", "must", "let", "yes", "today", "yesterday", "tomorrow",
 }
 _NAME = re.compile(
     r"(?<![\w’'])(?:[A-Z][\w’'&-]*(?:\.\w+)*(?:[\s\u00a0]+(?:of|de|la|le|von|van|der|al|bin|the|and|&)"

@@ -75,6 +75,13 @@ def test_expressions_of_each_type():
     assert _found("It was delayed because of the storm.", q.REASON) == ["because of the storm."]
 
 
+def test_a_word_that_only_opens_a_sentence_is_not_a_name():
+    assert _found("Another problem for western countries is where to move all those White Helmets.", q.PLACE) == [
+        "White Helmets"]
+    assert _found("Only Germany and Canada agreed.", q.PLACE) == ["Germany and Canada"]
+    assert _found("Among them was James Le Mesurier.", q.PERSON) == ["James Le Mesurier"]
+
+
 def test_expressions_are_spans_of_the_text_on_odd_input():
     for text in ["", "\u00a0" * 50, "$" * 100, "1" * 500, "A. B. C. " * 40, "“" * 30, "Jan 2020 Feb 2021 " * 30]:
         for kind in q.TYPES:
