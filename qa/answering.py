@@ -590,9 +590,13 @@ def answer(snap: Snapshot, question: str, found: Retrieval, *, kind: str | None 
         path = snap.chunks[c.chunk].path
         doc = snap.documents[path]
         start, end = extend(snap, c, scores, params, asked, kind)
-        # The phrase comes from the chosen sentence where it holds one; its neighbours are context.
-        phrase = (answer_phrase(doc.text, c.start, c.end, kind, asked) or answer_phrase(doc.text, start, end, kind, asked)
-                  if kind != questions.YESNO else None)
+        # The phrase comes from the chosen sentence where it holds one; its neighbours are context, read
+        # only where the quote grew by them.
+        phrase = None
+        if kind != questions.YESNO:
+            phrase = answer_phrase(doc.text, c.start, c.end, kind, asked)
+            if phrase is None and (start, end) != (c.start, c.end):
+                phrase = answer_phrase(doc.text, start, end, kind, asked)
         citations.append(Citation(path, start, end, doc.text[start:end], doc.title, doc.source, doc.date,
                                   *(phrase or (None, None))))
     return Answer(question, reply(citations), True, citations, passages, generation=snap.name)
