@@ -434,6 +434,7 @@ def new_words(text: str, start: int, end: int, asked: set[str]) -> tuple[int, in
 
 # What lies between a name and the person's name it qualifies: one lower-case word ("officer").
 _TITLED = re.compile(r"[\s\u00a0]+[a-z][a-z-]*[\s\u00a0]+")
+_AT_PLACE = re.compile(r"\b(?:in|at|near|across|inside|outside|throughout)[\s\u00a0]+(?:the[\s\u00a0]+)?$", re.IGNORECASE)
 
 
 def answer_phrase(text: str, start: int, end: int, kind: str, asked: set[str]) -> tuple[int, int] | None:
@@ -450,6 +451,8 @@ def answer_phrase(text: str, start: int, end: int, kind: str, asked: set[str]) -
         # the person's name is not the person.
         found = [x for i, x in enumerate(found)
                  if not (i + 1 < len(found) and _TITLED.fullmatch(text, x.end, found[i + 1].start))] or found
+        # "founded in Turkey by …": a name after a preposition of place is where, not who.
+        found = [x for x in found if not _AT_PLACE.search(text, max(start, x.start - 12), x.start)] or found
     anchors = [m.start() + start for m in re.finditer(r"\w+", text[start:end])
                if _term(m.group()) in asked]
     if not anchors:

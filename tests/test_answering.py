@@ -76,6 +76,13 @@ def test_answer_phrase_is_inside_the_quote_and_new_to_the_question():
     text = "NATO discussed it, CBS News reported, citing an anonymous US official."
     s, e = answer_phrase(text, 0, len(text), questions.PERSON, set(tokenize("Who reported the NATO discussions?")))
     assert text[s:e] == "CBS News"
+    # A name after a preposition of place is where, not who; where all are, the nearest stays.
+    text = "The group, founded in Turkey by former MI5 officer James Le Mesurier, claims that it saves lives."
+    s, e = answer_phrase(text, 0, len(text), questions.PERSON, set(tokenize("Who founded the group?")))
+    assert text[s:e] == "James Le Mesurier"
+    text = "In Turkey the group was founded."
+    s, e = answer_phrase(text, 0, len(text), questions.PERSON, set(tokenize("Who founded the group?")))
+    assert text[s:e] == "Turkey"
 
 
 def test_a_description_phrase_is_what_the_sentence_adds_to_the_question():
