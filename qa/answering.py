@@ -452,7 +452,7 @@ def answer_phrase(text: str, start: int, end: int, kind: str, asked: set[str]) -
         found = [x for i, x in enumerate(found)
                  if not (i + 1 < len(found) and _TITLED.fullmatch(text, x.end, found[i + 1].start))] or found
         # "founded in Turkey by …": a name after a preposition of place is where, not who.
-        found = [x for x in found if not _AT_PLACE.search(text, max(start, x.start - 12), x.start)] or found
+        found = [x for x in found if not _AT_PLACE.search(text, max(start, x.start - 16), x.start)] or found
     anchors = [m.start() + start for m in re.finditer(r"\w+", text[start:end])
                if _term(m.group()) in asked]
     if not anchors:
