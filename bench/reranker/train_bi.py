@@ -7,7 +7,7 @@ by data.py), and measure it on held-out questions. A study: nothing here is ship
 Pairs whose sentence occurs in a dev article (RealTimeQA, COVID-QA, the seed articles; split as
 qa.sentences.split splits them) are dropped first. About 10% of the questions are held out (the
 shuffle is seeded); each of the others gives one triplet per positive sentence: (question, that
-sentence, one of its negatives at random). Loss: MultipleNegativesRankingLoss written out (scale 20,
+sentence, --negs of its negatives at random). Loss: MultipleNegativesRankingLoss written out (scale 20,
 the other triplets' positives and every triplet's negative as negatives), AdamW with linear warmup and
 decay, gradients clipped at 1. Validation: accuracy@1 and MRR of the positives among each held-out
 question's pairs, by cosine, before and after.
@@ -58,6 +58,7 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=2e-5)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--negs", type=int, default=1, help="hard negatives per positive")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -73,7 +74,13 @@ def main() -> None:
     qids = sorted(q for q, v in by_q.items() if v["pos"] and v["neg"])
     random.shuffle(qids)
     val, train = qids[: len(qids) // 10], qids[len(qids) // 10:]
-    triplets = [(by_q[q]["q"], p, random.choice(by_q[q]["neg"])) for q in train for p in by_q[q]["pos"]]
+
+    def negatives(q: str) -> list[str]:
+        neg = by_q[q]["neg"]
+        return [random.choice(neg)] if args.negs == 1 else random.sample(neg, min(args.negs, len(neg)))
+
+    triplets = [(by_q[q]["q"], p, *negatives(q)) for q in train for p in by_q[q]["pos"]]
+    triplets = [t + (t[-1],) * (args.negs + 2 - len(t)) for t in triplets]  # short of negatives: the last repeats
     print(f"questions: train {len(train)}, held out {len(val)}; triplets {len(triplets)}", flush=True)
 
     model = SentenceTransformer(str(model_path()), device="cpu", local_files_only=True)
@@ -116,7 +123,7 @@ def main() -> None:
                 break
             b = triplets[i:i + args.batch]
             q = embed([x[0] for x in b], True)
-            d = embed([x[1] for x in b] + [x[2] for x in b], True)
+            d = embed([x[1] for x in b] + [n for x in b for n in x[2:]], True)
             loss = torch.nn.functional.cross_entropy(20.0 * q @ d.T, torch.arange(len(b)))
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -131,7 +138,7 @@ def main() -> None:
     model.save(str(args.out))
     meta = {"pairs": str(args.pairs), "dropped_dev_sentences": len(rows) - len(kept), "train_questions": len(train),
             "held_out_questions": len(val), "triplets": len(triplets), "epochs": args.epochs, "lr": args.lr,
-            "batch": args.batch, "seconds": round(time.time() - t0), "held_out_before": before, "held_out_after": after}
+            "batch": args.batch, "negs": args.negs, "seconds": round(time.time() - t0), "held_out_before": before, "held_out_after": after}
     (args.out / "train.meta.json").write_text(json.dumps(meta, indent=1))
     print("saved", args.out, flush=True)
 
