@@ -69,20 +69,19 @@ def test_answer_phrase_is_inside_the_quote_and_new_to_the_question():
     assert text[s:e] == "in 2014"
     # A name the question already says is not an answer to it.
     assert answer_phrase("Washington halted it.", 0, 21, questions.PERSON, set(tokenize("Who did Washington halt?"))) is None
-    # A name that qualifies a title is not the person the title names.
-    text = "The group was founded by former British Army officer James Le Mesurier in 2014."
-    s, e = answer_phrase(text, 0, len(text), questions.PERSON, set(tokenize("Who founded the group?")))
-    assert text[s:e] == "James Le Mesurier"
-    text = "NATO discussed it, CBS News reported, citing an anonymous US official."
-    s, e = answer_phrase(text, 0, len(text), questions.PERSON, set(tokenize("Who reported the NATO discussions?")))
-    assert text[s:e] == "CBS News"
-    # A name after a preposition of place is where, not who; where all are, the nearest stays.
-    text = "The group, founded in Turkey by former MI5 officer James Le Mesurier, claims that it saves lives."
-    s, e = answer_phrase(text, 0, len(text), questions.PERSON, set(tokenize("Who founded the group?")))
-    assert text[s:e] == "James Le Mesurier"
-    text = "In Turkey the group was founded."
-    s, e = answer_phrase(text, 0, len(text), questions.PERSON, set(tokenize("Who founded the group?")))
-    assert text[s:e] == "Turkey"
+    for text, question, person in [
+        # A name that qualifies a title is not the person the title names.
+        ("The group was founded by former British Army officer James Le Mesurier in 2014.", "Who founded the group?",
+         "James Le Mesurier"),
+        ("NATO discussed it, CBS News reported, citing an anonymous US official.", "Who reported the NATO discussions?",
+         "CBS News"),
+        # A name after a preposition of place is where, not who; where all are, the nearest stays.
+        ("The group, founded in Turkey by former MI5 officer James Le Mesurier, claims that it saves lives.",
+         "Who founded the group?", "James Le Mesurier"),
+        ("In Turkey the group was founded.", "Who founded the group?", "Turkey"),
+    ]:
+        s, e = answer_phrase(text, 0, len(text), questions.PERSON, set(tokenize(question)))
+        assert text[s:e] == person, question
 
 
 def test_a_description_phrase_is_what_the_sentence_adds_to_the_question():
