@@ -59,6 +59,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--negs", type=int, default=1, help="hard negatives per positive")
+    ap.add_argument("--seed", type=int, default=0, help="for the negatives, the batches and torch (the held-out split stays)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -74,6 +75,9 @@ def main() -> None:
     qids = sorted(q for q, v in by_q.items() if v["pos"] and v["neg"])
     random.shuffle(qids)
     val, train = qids[: len(qids) // 10], qids[len(qids) // 10:]
+    if args.seed:
+        random.seed(args.seed)
+        torch.manual_seed(args.seed)
 
     def negatives(q: str) -> list[str]:
         neg = by_q[q]["neg"]
@@ -138,7 +142,7 @@ def main() -> None:
     model.save(str(args.out))
     meta = {"pairs": str(args.pairs), "dropped_dev_sentences": len(rows) - len(kept), "train_questions": len(train),
             "held_out_questions": len(val), "triplets": len(triplets), "epochs": args.epochs, "lr": args.lr,
-            "batch": args.batch, "negs": args.negs, "seconds": round(time.time() - t0), "held_out_before": before, "held_out_after": after}
+            "batch": args.batch, "negs": args.negs, "seed": args.seed, "seconds": round(time.time() - t0), "held_out_before": before, "held_out_after": after}
     (args.out / "train.meta.json").write_text(json.dumps(meta, indent=1))
     print("saved", args.out, flush=True)
 
