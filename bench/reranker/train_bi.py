@@ -46,7 +46,7 @@ def dev_sentences(folders: list[Path]) -> set[str]:
     for folder in folders:
         for p in sorted(folder.glob("*.txt")):
             text = p.read_text(encoding="utf-8", errors="replace")
-            out.update(text[s:e].strip() for s, e in split(text))
+            out.update(" ".join(text[s:e].split()) for s, e in split(text))  # whitespace as data.py writes it
     return out
 
 
@@ -67,7 +67,7 @@ def main() -> None:
 
     rows = [json.loads(line) for line in args.pairs.open(encoding="utf-8")]
     dev = dev_sentences(DEV_ARTICLES)
-    kept = [r for r in rows if r["sentence"].strip() not in dev]
+    kept = [r for r in rows if " ".join(r["sentence"].split()) not in dev]
     print(f"pairs {len(rows)} -> {len(kept)} after dropping sentences found in dev articles", flush=True)
     by_q: dict[str, dict] = {}
     for r in kept:
