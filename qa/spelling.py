@@ -53,7 +53,7 @@ _IRREGULAR = {
     "split": "split", "upset": "upset", "outgrew": "outgrow", "mistook": "mistake",
     "mistaken": "mistake", "misled": "mislead", "overran": "overrun", "overthrew": "overthrow",
     "overthrown": "overthrow", "oversaw": "oversee", "overseen": "oversee", "foresaw": "foresee",
-    "foreseen": "foresee", "befell": "befall", "beheld": "behold", 
+    "foreseen": "foresee", "befell": "befall", "beheld": "behold",
 }
 
 # British spellings, rewritten to the American ones.
