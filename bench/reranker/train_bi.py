@@ -34,7 +34,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from sentence_transformers import SentenceTransformer  # noqa: E402
 
-from qa.embedding import model_path  # noqa: E402
+from qa.embedding import MODEL_NAME, model_path  # noqa: E402
 from qa.sentences import split  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
@@ -53,6 +53,8 @@ def dev_sentences(folders: list[Path]) -> set[str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pairs", type=Path, default=Path("/work/tmp/reranker/pairs.jsonl"))
+    ap.add_argument("--extra", type=Path, action="append", default=[],
+                    help="more pairs (e.g. from squad_pairs.py) for training only: the held-out questions stay --pairs' own")
     ap.add_argument("--out", type=Path, default=Path("/work/tmp/ft/model"))
     ap.add_argument("--epochs", type=float, default=1.0)
     ap.add_argument("--lr", type=float, default=2e-5)
@@ -66,15 +68,19 @@ def main() -> None:
     random.seed(0)
 
     rows = [json.loads(line) for line in args.pairs.open(encoding="utf-8")]
+    extra = [json.loads(line) for path in args.extra for line in path.open(encoding="utf-8")]
+    rows += extra
     dev = dev_sentences(DEV_ARTICLES)
     kept = [r for r in rows if " ".join(r["sentence"].split()) not in dev]
     print(f"pairs {len(rows)} -> {len(kept)} after dropping sentences found in dev articles", flush=True)
     by_q: dict[str, dict] = {}
     for r in kept:
         by_q.setdefault(r["qid"], {"q": r["question"], "pos": [], "neg": []})["pos" if r["label"] else "neg"].append(r["sentence"])
-    qids = sorted(q for q, v in by_q.items() if v["pos"] and v["neg"])
+    extra_q = {r["qid"] for r in extra}
+    usable = sorted(q for q, v in by_q.items() if v["pos"] and v["neg"])
+    qids = [q for q in usable if q not in extra_q]
     random.shuffle(qids)
-    val, train = qids[: len(qids) // 10], qids[len(qids) // 10:]
+    val, train = qids[: len(qids) // 10], qids[len(qids) // 10:] + [q for q in usable if q in extra_q]
     if args.seed:
         random.seed(args.seed)
         torch.manual_seed(args.seed)
@@ -87,7 +93,7 @@ def main() -> None:
     triplets = [t + (t[-1],) * (args.negs + 2 - len(t)) for t in triplets]  # short of negatives: the last repeats
     print(f"questions: train {len(train)}, held out {len(val)}; triplets {len(triplets)}", flush=True)
 
-    model = SentenceTransformer(str(model_path()), device="cpu", local_files_only=True)
+    model = SentenceTransformer(str(model_path(MODEL_NAME)), device="cpu", local_files_only=True)  # the official weights
     model.max_seq_length = 128
 
     def embed(texts: list[str], grad: bool) -> torch.Tensor:
@@ -140,7 +146,7 @@ def main() -> None:
     after = evaluate()
     print("held out after: acc@1 %.3f MRR %.3f" % after, flush=True)
     model.save(str(args.out))
-    meta = {"pairs": str(args.pairs), "dropped_dev_sentences": len(rows) - len(kept), "train_questions": len(train),
+    meta = {"pairs": str(args.pairs), "extra": [str(p) for p in args.extra], "dropped_dev_sentences": len(rows) - len(kept), "train_questions": len(train),
             "held_out_questions": len(val), "triplets": len(triplets), "epochs": args.epochs, "lr": args.lr,
             "batch": args.batch, "negs": args.negs, "seed": args.seed, "seconds": round(time.time() - t0), "held_out_before": before, "held_out_after": after}
     (args.out / "train.meta.json").write_text(json.dumps(meta, indent=1))
