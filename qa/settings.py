@@ -16,8 +16,9 @@ SCHEMA_VERSION = 3  # 2: BM25 indexes each chunk with its article's title; 3: BM
 # Bumped whenever reading, metadata or boilerplate rules change the stored text or spans.
 READER_VERSION = 2  # 2: HTML through html.parser (no comments), cp1252/UTF-16 decoding
 
-# The models and tokenizers this code can run, by the names settings and manifests use.
-MODELS = ("sentence-transformers/all-MiniLM-L6-v2",)
+# The models and tokenizers this code can run, by the names settings and manifests use (the first is
+# the default; qa/embedding.py says what each is).
+MODELS = ("all-MiniLM-L6-v2-qa", "sentence-transformers/all-MiniLM-L6-v2")
 TOKENIZERS = ("cl100k_base",)
 EMBED_DTYPES = ("auto", "float32", "bfloat16")
 EMBED_BACKENDS = ("auto", "torch", "onnx")

@@ -102,7 +102,7 @@ def test_build_update_status_ask_eval(capsys, tmp_path, real_embedder):
 
     code, out, _ = run(capsys, "index", "status", "--index", str(index))
     assert code == 0
-    assert "sentence-transformers/all-MiniLM-L6-v2" in out and "2 files" in out
+    assert "all-MiniLM-L6-v2-qa" in out and "2 files" in out
     assert "Sputnik, 2018-07-20, US Rushes to Withdraw White Helmets" in out
     code, out, _ = run(capsys, "index", "status", "--index", str(index), "--json")
     info = json.loads(out)

@@ -117,7 +117,7 @@ def test_auto_falls_back_to_torch_with_one_line_and_onnx_says_what_to_do(monkeyp
     class Torch:
         backend = "torch-float32"
 
-        def __init__(self, *, dtype: str, threads: int = 0) -> None:
+        def __init__(self, *, dtype: str, threads: int = 0, name: str = "") -> None:
             self.dtype = dtype
 
     monkeypatch.setattr(onnx_embedding, "load", broken)
@@ -135,6 +135,41 @@ def test_auto_falls_back_to_torch_with_one_line_and_onnx_says_what_to_do(monkeyp
     assert embedding.load_embedder(Settings(embed_dtype="bfloat16", embed_backend="auto",
                                             model_cache=tmp_path / "d")).dtype == "bfloat16"
     assert capsys.readouterr().err == ""
+
+
+# --- the shipped model ------------------------------------------------------------------------------
+
+def test_the_default_model_is_the_shipped_one_and_matches_its_record():
+    folder = embedding.model_path()
+    assert Settings().model_name == embedding.QA_MODEL and folder == ROOT / "qa" / "models" / embedding.QA_MODEL
+    record = (folder / "MODEL.md").read_text(encoding="utf-8")
+    assert f"`model.safetensors` sha256 `{embedding.weights_hash()}`" in record
+    assert f"sha256 `{embedding.weights_hash(embedding.MODEL_NAME)}`" in record  # the weights it started from
+    assert (folder / "model.safetensors").stat().st_size <= 50_000_000
+    official = embedding.model_path(embedding.MODEL_NAME)
+    for name in ("tokenizer.json", "vocab.txt", "sentence_bert_config.json"):
+        assert (folder / name).read_bytes() == (official / name).read_bytes(), name
+    with pytest.raises(QAError, match="no embedding model named 'bert-base-uncased'"):
+        embedding.model_path("bert-base-uncased")
+
+
+@pytest.mark.slow
+def test_the_shipped_weights_run_in_float32_and_an_index_of_the_official_ones_is_refused(tmp_path, torch_embedder):
+    import torch
+
+    import qa
+    from qa.engine import Engine
+    from qa.errors import IndexMismatchError
+
+    assert torch_embedder.name == embedding.QA_MODEL
+    assert {p.dtype for p in torch_embedder.model.parameters()} == {torch.float32}
+    official = Settings(model_name=embedding.MODEL_NAME, embed_backend="torch", embed_dtype="float32")
+    qa.build_index(ROOT / "articles", tmp_path / "index", settings=official)
+    with pytest.raises(IndexMismatchError, match="model 'sentence-transformers/all-MiniLM-L6-v2' "
+                                                 "\\(now 'all-MiniLM-L6-v2-qa'\\).*Rebuild it: qa index build"):
+        Engine.load(tmp_path / "index", settings=Settings(embed_backend="torch", embed_dtype="float32"))
+    answer = Engine.load(tmp_path / "index", settings=official).ask("Who founded the White Helmets?")
+    assert answer.found and "Le Mesurier" in answer.text
 
 
 # --- the real model: ONNX Runtime against sentence-transformers ------------------------------------
@@ -192,7 +227,7 @@ def test_onnx_vectors_agree_with_torch_on_the_seed_articles(ort_embedder, torch_
     # A question alone (batch of one) gets the same vector as inside a batch.
     assert float(ort_embedder.encode([texts[3]])[0] @ ours[3]) >= 0.99999
     assert ort_embedder.backend == "onnxruntime-fp32" and torch_embedder.backend == "torch-float32"
-    assert ort_embedder.weights == torch_embedder.weights == embedding.weights_hash()
+    assert ort_embedder.weights == torch_embedder.weights == embedding.weights_hash(Settings().model_name)
 
 
 @pytest.mark.slow
