@@ -41,9 +41,12 @@ def main() -> None:
     model.max_seq_length = 256  # as the shipped model runs
     texts = [t[s:e] for p in sorted(ARTICLES.glob("*.txt")) for t in [p.read_text(encoding="utf-8")] for s, e in split(t)]
     ref = model.encode(texts, normalize_embeddings=True)
+    record = (out / "MODEL.md").read_text(encoding="utf-8") if (out / "MODEL.md").exists() else None
     if out.exists():
         shutil.rmtree(out)
     model.half().save(str(out))
+    if record is not None:  # the hand-written record stays: update its hashes and figures by hand
+        (out / "MODEL.md").write_text(record, encoding="utf-8")
     (out / "README.md").unlink(missing_ok=True)
     for name in TOKENIZER_FILES:
         (out / name).unlink(missing_ok=True)
