@@ -21,10 +21,8 @@ from typing import Protocol
 import numpy as np
 
 from qa.errors import QAError
-from qa.settings import MODELS, Settings
+from qa.settings import MODEL_NAME, MODELS, QA_MODEL, Settings
 
-MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
-QA_MODEL = "all-MiniLM-L6-v2-qa"
 _SHIPPED = Path(__file__).resolve().parent / "models"
 
 
@@ -159,9 +157,7 @@ def _shared(model_name: str, backend: str, dtype: str, cache: Path, threads: int
 def load_embedder(settings: Settings | None = None) -> Embedder:
     """The embedder ``settings`` name, one per process per settings (the first load may export the
     ONNX file once, ~15 s; later loads take about a second)."""
-    settings = settings or Settings()
-    if settings.model_name not in (QA_MODEL, MODEL_NAME):  # Settings validates the name too
-        raise QAError(f"no embedder for model {settings.model_name!r}")
+    settings = settings or Settings()  # a Settings holds only a name of MODELS
     with _loading:  # two threads asking at once get one embedder
         return _shared(settings.model_name, settings.embed_backend, settings.embed_dtype, settings.model_cache,
                        settings.embed_threads)

@@ -18,7 +18,9 @@ READER_VERSION = 2  # 2: HTML through html.parser (no comments), cp1252/UTF-16 d
 
 # The models and tokenizers this code can run, by the names settings and manifests use (the first is
 # the default; qa/embedding.py says what each is).
-MODELS = ("all-MiniLM-L6-v2-qa", "sentence-transformers/all-MiniLM-L6-v2")
+QA_MODEL = "all-MiniLM-L6-v2-qa"  # fine-tuned, shipped in qa/models/
+MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"  # the official weights
+MODELS = (QA_MODEL, MODEL_NAME)
 TOKENIZERS = ("cl100k_base",)
 EMBED_DTYPES = ("auto", "float32", "bfloat16")
 EMBED_BACKENDS = ("auto", "torch", "onnx")
