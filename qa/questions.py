@@ -214,10 +214,24 @@ _NOT_NAMES = {
     "whose", "whom", "do", "does", "did", "is", "are", "was", "were", "has", "have", "had", "can", "could", "will",
     "would", "should", "may", "might", "must", "let", "yes", "today", "yesterday", "tomorrow",
 }
+_ACRONYM = re.compile(r"[A-Z]{2,}")
 _NAME = re.compile(
     r"(?<![\w’'])(?:[A-Z][\w’'&-]*(?:\.\w+)*(?:[\s\u00a0]+(?:of|de|la|le|von|van|der|al|bin|the|and|&)"
     r"(?=[\s\u00a0]+[A-Z]))?(?:[\s\u00a0]+(?=[A-Z0-9])|$|(?=[^\w\s]))?)+"
 )
+# A name of nationality words used as an adjective ("its British and Canadian allies", "Western European
+# countries"): every capitalised word an adjective of a people or a compass point, and a lower-case
+# word next. It qualifies a place's people or things and is not itself a place.
+_DEMONYM = re.compile(r"(?:[A-Z][a-z]+(?:ian|ean|ish|ese|ern)|French|Dutch|Swiss|Greek|Thai|Iraqi|Israeli|Pakistani|"
+                      r"Saudi|Yemeni|Kuwaiti|Qatari|Bangladeshi|Somali|North|South|East|West|Central)")
+_ATTRIBUTIVE = re.compile(r"[\s\u00a0]+[a-z]")
+
+
+def _attributive(text: str, s: int, e: int) -> bool:
+    words = [w for w in text[s:e].split() if w[:1].isupper()]
+    return bool(words) and all(_DEMONYM.fullmatch(w) for w in words) and bool(_ATTRIBUTIVE.match(text, e))
+
+
 _QUOTE = re.compile(r"[“\"](.{8,}?)[”\"]", re.S)
 # Reported speech: what follows a verb of saying ("… claims that it is saving lives").
 _REPORTED = re.compile(r"\b(?:says?|said|claim(?:s|ed)?|stat(?:es|ed)|insist(?:s|ed)?|argu(?:es|ed)|maintain(?:s|ed)?|"
@@ -243,8 +257,9 @@ def _names(text: str, start: int, end: int) -> list[tuple[int, int]]:
         while e > s and (text[e - 1].isspace() or text[e - 1] in ".,;:"):
             e -= 1
         words = text[s:e].split()
-        # Drop a sentence-initial word that names nothing ("The", "According", "In").
-        while words and words[0].lower().strip("’'") in _NOT_NAMES:
+        # Drop a sentence-initial word that names nothing ("The", "According", "In"); an acronym
+        # ("US", "IT") is a name.
+        while words and words[0].lower().strip("’'") in _NOT_NAMES and not _ACRONYM.fullmatch(words[0]):
             s = text.index(words[0], s) + len(words[0])
             while s < e and text[s].isspace():
                 s += 1
@@ -263,6 +278,8 @@ def expressions(text: str, start: int, end: int, kind: str) -> list[Expression]:
             spans += [(m.start(), m.end()) for m in _PATTERNS[MONEY].finditer(text, start, end)]
     elif kind in (PERSON, ORG, PLACE, NAME):
         spans = _names(text, start, end)
+        if kind == PLACE:
+            spans = [(s, e) for s, e in spans if not _attributive(text, s, e)]
     elif kind == SAID:
         spans = [(m.start(1), m.end(1)) for m in _QUOTE.finditer(text, start, end)]
         if not spans:

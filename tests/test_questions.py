@@ -82,6 +82,20 @@ def test_a_word_that_only_opens_a_sentence_is_not_a_name():
     assert _found("Among them was James Le Mesurier.", q.PERSON) == ["James Le Mesurier"]
 
 
+def test_an_acronym_is_a_name_though_its_word_is_not():
+    # "US" reads as the pronoun "us" once lower-cased; the acronym names a country.
+    assert _found("The officials said the US and its allies agreed; give us time.", q.PLACE) == ["US"]
+    assert _found("Us and them.", q.PLACE) == []
+
+
+def test_nationality_words_used_as_adjectives_are_not_places():
+    text = ("The US and its British and Canadian allies would move them out of Syria to Western European "
+            "countries including the UK, and some to the Caribbean. The South Korean envoy agreed.")
+    assert _found(text, q.PLACE) == ["US", "Syria", "UK", "Caribbean"]
+    assert _found("It hit South Korea and Southern California.", q.PLACE) == ["South Korea and Southern California"]
+    # Other kinds keep them: "British" may be what a "which nationality" question asks for.
+    assert "British and Canadian" in _found(text, q.NAME)
+
 def test_expressions_are_spans_of_the_text_on_odd_input():
     for text in ["", "\u00a0" * 50, "$" * 100, "1" * 500, "A. B. C. " * 40, "“" * 30, "Jan 2020 Feb 2021 " * 30]:
         for kind in q.TYPES:
