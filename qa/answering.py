@@ -438,13 +438,21 @@ def new_words(text: str, start: int, end: int, asked: set[str]) -> tuple[int, in
 
 # What lies between a name and the person's name it qualifies: one lower-case word ("officer").
 _TITLED = re.compile(r"[\s\u00a0]+[a-z][a-z-]*[\s\u00a0]+")
+_PLACE_BEFORE = {  # the prepositions that name a place, by the direction the question asks for
+    None: r"in|at|near|across|inside|outside|throughout|to|into|onto|from|towards?|via|through|including|out\s+of|off",
+    "to": r"to|into|onto|towards?|including",
+    "from": r"from|out\s+of|off",
+}
+_TO_PLACE = {d: re.compile(rf"\b(?:{p})[\s\u00a0]+(?:the[\s\u00a0]+)?$", re.IGNORECASE) for d, p in _PLACE_BEFORE.items()}
 _AT_PLACE = re.compile(r"\b(?:in|at|near|across|inside|outside|throughout)[\s\u00a0]+(?:the[\s\u00a0]+)?$", re.IGNORECASE)
 
 
-def answer_phrase(text: str, start: int, end: int, kind: str, asked: set[str]) -> tuple[int, int] | None:
+def answer_phrase(text: str, start: int, end: int, kind: str, asked: set[str],
+                  toward: str | None = None) -> tuple[int, int] | None:
     """The span inside ``text[start:end]`` that answers a question of ``kind``: the expression of
     that type nearest the question's own words; for a description, reason or what-was-said, what
-    the sentence adds to the question (``new_words``); None where no phrase can be singled out."""
+    the sentence adds to the question (``new_words``); None where no phrase can be singled out.
+    ``toward`` ("to", "from": ``questions.direction``) says which way a place question asks."""
     found = [x for x in questions.expressions(text, start, end, kind) if _new_to(text, x.start, x.end, asked)]
     if kind in (questions.DESCRIPTION, questions.REASON, questions.SAID):  # descriptions have no typed expressions
         return (found[0].start, found[0].end) if found else new_words(text, start, end, asked)
@@ -457,6 +465,10 @@ def answer_phrase(text: str, start: int, end: int, kind: str, asked: set[str]) -
                  if not (i + 1 < len(found) and _TITLED.fullmatch(text, x.end, found[i + 1].start))] or found
         # "founded in Turkey by …": a name after a preposition of place is where, not who.
         found = [x for x in found if not _AT_PLACE.search(text, max(start, x.start - 16), x.start)] or found
+    elif kind == questions.PLACE:
+        # "… members of the NGO out of Syria to neighboring countries …": a place is mostly named after
+        # a preposition of place or direction; a name that follows none is more often someone or something.
+        found = [x for x in found if _TO_PLACE[toward].search(text, max(start, x.start - 24), x.start)] or found
     anchors = [m.start() + start for m in re.finditer(r"\w+", text[start:end])
                if _term(m.group()) in asked]
     if not anchors:
@@ -590,6 +602,7 @@ def answer(snap: Snapshot, question: str, found: Retrieval, *, kind: str | None 
             paths.add(path)
     scores = {(snap.chunks[x.chunk].path, x.start, x.end): x.score for x in cands}
     asked = set(found.query.terms)
+    toward = questions.direction(question)
     citations = []
     for c in chosen:
         path = snap.chunks[c.chunk].path
@@ -599,9 +612,9 @@ def answer(snap: Snapshot, question: str, found: Retrieval, *, kind: str | None 
         # only where the quote grew by them.
         phrase = None
         if kind != questions.YESNO:
-            phrase = answer_phrase(doc.text, c.start, c.end, kind, asked)
+            phrase = answer_phrase(doc.text, c.start, c.end, kind, asked, toward)
             if phrase is None and (start, end) != (c.start, c.end):
-                phrase = answer_phrase(doc.text, start, end, kind, asked)
+                phrase = answer_phrase(doc.text, start, end, kind, asked, toward)
         citations.append(Citation(path, start, end, doc.text[start:end], doc.title, doc.source, doc.date,
                                   *(phrase or (None, None))))
     return Answer(question, reply(citations), True, citations, passages, generation=snap.name)

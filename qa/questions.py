@@ -95,6 +95,16 @@ def answer_type(question: str) -> str:
     return kind if kind != DESCRIPTION or last == q else _type_of(q)
 
 
+_DIRECTION = re.compile(r"\bwhere\s+(to|from)\b|\b(to|from)\s*\?\s*$", _I)
+
+
+def direction(question: str) -> str | None:
+    """"to" for a question that asks where something goes ("Where to?", "… moved to?"), "from" for
+    one that asks where it comes from; None otherwise."""
+    m = _DIRECTION.search(" ".join(question.split()))
+    return (m.group(1) or m.group(2)).lower() if m else None
+
+
 # Phrases that only mark tense or mood ("are *going to* be evacuated", "*had to* leave"): their words
 # say nothing an answer must repeat.
 _AUXILIARY = re.compile(r"\b(?:going|about|have|has|had|used|able|supposed|due)\s+to\b(?=\s+[a-z])", _I)

@@ -84,6 +84,31 @@ def test_answer_phrase_is_inside_the_quote_and_new_to_the_question():
         assert text[s:e] == person, question
 
 
+def test_a_place_phrase_follows_a_preposition_of_the_direction_asked():
+    from qa import questions
+    from qa.answering import answer_phrase
+    from qa.lexical import tokenize
+
+    text = ("The US and its British and Canadian allies plan to evacuate members of the NGO out of Syria to "
+            "neighboring countries, and then on to Western European countries including the UK and Germany.")
+
+    def phrase(question: str) -> str:
+        span = answer_phrase(text, 0, len(text), questions.answer_type(question), set(tokenize(question)),
+                             questions.direction(question))
+        assert span is not None
+        return text[span[0]:span[1]]
+
+    assert questions.direction("Where are the White Helmets evacuated to?") == "to"
+    assert questions.direction("Where to?") == "to"
+    assert questions.direction("Where are they evacuated from?") == "from"
+    assert questions.direction("Where are they?") is None
+    assert phrase("Where will the members be evacuated to?") == "UK and Germany"
+    assert phrase("Where will the members be evacuated from?") == "Syria"
+    assert phrase("Where will the members be evacuated?") == "Syria"  # after a preposition, nearest the question's words
+    # A name after no preposition of place stands where no other does.
+    assert answer_phrase("Germany agreed.", 0, 15, questions.PLACE, set(tokenize("Which country agreed?"))) == (0, 7)
+
+
 def test_a_description_phrase_is_what_the_sentence_adds_to_the_question():
     from qa import questions
     from qa.answering import answer_phrase, new_words
