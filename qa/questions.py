@@ -158,11 +158,27 @@ def parts(question: str) -> list[str]:
     for p in pieces[1:]:
         p = p.rstrip("?").strip()
         words = p.split()
-        # "where to" / "when" alone lean on the first part: carry its subject over.
+        # "where to" / "when" alone lean on the first part: carry its subject over, in a question's
+        # order ("Where were White Helmets evacuated to?").
         if len(words) <= 3 and subject:
-            p = f"{p} {subject}".strip()
+            p = _carry(words, subject)
         out.append(p[0].upper() + p[1:] + "?")
     return out
+
+
+_AUX = re.compile(r"(.+?)\s+(is|are|was|were|will|would|can|could|has|have|had|do|does|did|should|may|might|must)"
+                  r"\s+(.+)$", _I)
+
+
+def _carry(words: list[str], subject: str) -> str:
+    """A short part ("where to", "when") with the first part's subject: the auxiliary before the
+    subject, a trailing preposition last; a subject with no auxiliary follows as it is."""
+    asking = [w for w in words if w.lower() not in ("to", "from")]
+    moved = [w for w in words if w.lower() in ("to", "from")]
+    m = _AUX.match(subject)
+    if not m:
+        return " ".join(words + [subject])
+    return " ".join(asking + [m.group(2), m.group(1), m.group(3)] + moved)
 
 
 def _subject(question: str) -> str:
