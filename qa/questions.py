@@ -276,8 +276,17 @@ class Expression:
     end: int
 
 
+# A news dateline opening a sentence ("SAN FRANCISCO – A storm …", "WASHINGTON (AP) — …"): where the
+# report was filed, not what it says.
+_DATELINE = re.compile(r"[\s\u00a0]*[A-Z][A-Z.'’-]*(?:[\s\u00a0]+[A-Z][A-Z.'’-]*)*(?:,[\s\u00a0]+[A-Z][A-Za-z.]*)?"
+                       r"(?:[\s\u00a0]+\([A-Za-z ]+\))?[\s\u00a0]+[–—-][\s\u00a0]+(?=[A-Z“\"])")
+
+
 def _names(text: str, start: int, end: int) -> list[tuple[int, int]]:
     out = []
+    dateline = _DATELINE.match(text, start, end)
+    if dateline:
+        start = dateline.end()
     for m in _NAME.finditer(text, start, end):
         s, e = m.start(), m.end()
         while e > s and (text[e - 1].isspace() or text[e - 1] in ".,;:"):

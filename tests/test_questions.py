@@ -89,6 +89,15 @@ def test_an_acronym_is_a_name_though_its_word_is_not():
     assert _found("Us and them.", q.PLACE) == []
 
 
+def test_a_dateline_is_not_a_name_of_the_report():
+    assert _found("SAN FRANCISCO – A brutal storm hit Northern California.", q.PLACE) == ["Northern California"]
+    assert _found("WASHINGTON (AP) — President Joe Biden spoke.", q.PERSON) == ["President Joe Biden"]
+    assert _found("ST. LOUIS, Mo. – A man in Missouri.", q.PLACE) == ["Missouri"]
+    # A dash inside a sentence, or a name that is not in capitals, opens no dateline.
+    assert _found("NATO – and Russia met.", q.ORG) == ["NATO", "Russia"]
+    assert _found("Paris – France agreed.", q.PLACE) == ["Paris", "France"]
+
+
 def test_nationality_words_used_as_adjectives_are_not_places():
     text = ("The US and its British and Canadian allies would move them out of Syria to Western European "
             "countries including the UK, and some to the Caribbean. The South Korean envoy agreed.")
