@@ -166,7 +166,7 @@ def parts(question: str) -> list[str]:
     return out
 
 
-_AUX = re.compile(r"(.+?)\s+(is|are|was|were|will|would|can|could|has|have|had|do|does|did|should|may|might|must)"
+_AUX = re.compile(r"(?:(.+?)\s+)?(is|are|was|were|will|would|can|could|has|have|had|do|does|did|should|may|might|must)"
                   r"\s+(.+)$", _I)
 
 
@@ -178,7 +178,7 @@ def _carry(words: list[str], subject: str) -> str:
     m = _AUX.match(subject)
     if not m:
         return " ".join(words + [subject])
-    return " ".join(asking + [m.group(2), m.group(1), m.group(3)] + moved)
+    return " ".join(asking + [m.group(2)] + ([m.group(1)] if m.group(1) else []) + [m.group(3)] + moved)
 
 
 def _subject(question: str) -> str:

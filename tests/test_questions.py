@@ -47,6 +47,7 @@ def test_multi_part_questions_split_into_standalone_parts():
     assert q.parts("How many White Helmets were evacuated and where to?") == [
         "How many White Helmets were evacuated?", "Where were White Helmets evacuated to?"]
     assert q.parts("How many people were moved, and when?") == ["How many people were moved?", "When were people moved?"]
+    assert q.parts("What is the camp and where from?") == ["What is the camp?", "Where is the camp from?"]
     assert q.parts("Who reported the NATO discussions, and whom did they cite?") == [
         "Who reported the NATO discussions?", "Whom did they cite?"]
     assert q.parts("Who founded the White Helmets and when?") == ["Who founded the White Helmets?",
