@@ -51,7 +51,8 @@ def test_multi_part_questions_split_into_standalone_parts():
     assert q.parts("Who reported the NATO discussions, and whom did they cite?") == [
         "Who reported the NATO discussions?", "Whom did they cite?"]
     assert q.parts("Who founded the White Helmets and when?") == ["Who founded the White Helmets?",
-                                                                   "When founded the White Helmets?"]
+                                                                   "When were the White Helmets founded?"]
+    assert q.parts("Who founded the group, and where?") == ["Who founded the group?", "Where was the group founded?"]
     for single in ["Who founded the White Helmets?", "Which countries and organisations fund them?",
                    "Is it true that salt and pepper were found?"]:
         assert q.parts(single) == [single]
