@@ -631,14 +631,16 @@ def combine(question: str, interpreted: str, parts: list[tuple[str, Answer]], ge
     """One reply to a multi-part question: each part answered in turn, with its own quotes and
     markers; a part the articles do not answer is said to be unanswered."""
     citations: list[Citation] = []
-    marker: dict[tuple[str, int, int], int] = {}  # a quote that answers two parts keeps one marker
+    # A quote that answers two parts with the same phrase keeps one marker; with another phrase ("James
+    # Le Mesurier" for who, "in 2014" for when) it is cited again, so that each part shows its answer.
+    marker: dict[tuple[str, int, int, int | None, int | None], int] = {}
     passages = []
     texts = []
     for part, a in parts:
         if a.found:
             numbers = []
             for c in a.citations:
-                key = (c.path, c.start, c.end)
+                key = (c.path, c.start, c.end, c.answer_start, c.answer_end)
                 if key not in marker:
                     citations.append(c)
                     marker[key] = len(citations)

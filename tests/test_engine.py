@@ -167,6 +167,17 @@ def test_a_multi_part_question_answers_each_part_with_its_own_marker(seed_engine
     _assert_exact(answer)
 
 
+def test_a_quote_that_answers_two_parts_with_two_phrases_is_cited_for_each(seed_engine):
+    answer = seed_engine.ask("Who founded the White Helmets and when?")
+    first, second = answer.text.split("\n\nWhen were the White Helmets founded?\n")
+    when = answer.citations[int(re.findall(r"\[(\d)\]", second)[0]) - 1]
+    who = answer.citations[int(re.findall(r"\[(\d)\]", first)[0]) - 1]
+    assert (when.path, when.start, when.end) == (who.path, who.start, who.end)  # the same quote
+    assert who.answer == "James Le Mesurier"
+    assert when.answer.replace("\u00a0", " ") == "in 2014"
+    _assert_exact(answer)
+
+
 @pytest.mark.parametrize("question,phrase", [
     ("How much money did the US release for the White Helmets last month?", "$6.6\u00a0million"),
     ("When did Washington temporarily halt State Department funding for the White Helmets?", "May 2018"),
