@@ -468,7 +468,16 @@ def answer_phrase(text: str, start: int, end: int, kind: str, asked: set[str],
     elif kind == questions.PLACE:
         # "… members of the NGO out of Syria to neighboring countries …": a place is mostly named after
         # a preposition of place or direction; a name that follows none is more often someone or something.
-        found = [x for x in found if _TO_PLACE[toward].search(text, max(start, x.start - 24), x.start)] or found
+        def after(x: questions.Expression, way: str | None) -> bool:
+            return bool(_TO_PLACE[way].search(text, max(start, x.start - 24), x.start))
+
+        if toward is None:
+            found = [x for x in found if after(x, None)] or found
+        else:  # a place the other way ("from Syria" for "where to?") does not answer
+            found = ([x for x in found if after(x, toward)]
+                     or [x for x in found if not after(x, "from" if toward == "to" else "to")])
+            if not found:
+                return None
     anchors = [m.start() + start for m in re.finditer(r"\w+", text[start:end])
                if _term(m.group()) in asked]
     if not anchors:

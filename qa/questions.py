@@ -95,12 +95,12 @@ def answer_type(question: str) -> str:
     return kind if kind != DESCRIPTION or last == q else _type_of(q)
 
 
-_DIRECTION = re.compile(r"\bwhere\s+(to|from)\b|\b(to|from)\s*\?\s*$", _I)
+_DIRECTION = re.compile(r"\bwhere\s+(to|from)\b|^where\b.*\b(to|from)\s*\?\s*$", _I)
 
 
 def direction(question: str) -> str | None:
-    """"to" for a question that asks where something goes ("Where to?", "… moved to?"), "from" for
-    one that asks where it comes from; None otherwise."""
+    """"to" for a question that asks where something goes ("Where to?", "Where were they moved to?"),
+    "from" for one that asks where it comes from; None otherwise ("Which country did it belong to?")."""
     m = _DIRECTION.search(" ".join(question.split()))
     return (m.group(1) or m.group(2)).lower() if m else None
 

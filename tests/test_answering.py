@@ -102,9 +102,13 @@ def test_a_place_phrase_follows_a_preposition_of_the_direction_asked():
     assert questions.direction("Where to?") == "to"
     assert questions.direction("Where are they evacuated from?") == "from"
     assert questions.direction("Where are they?") is None
+    assert questions.direction("Which country did the balloon belong to?") is None
     assert phrase("Where will the members be evacuated to?") == "UK and Germany"
     assert phrase("Where will the members be evacuated from?") == "Syria"
     assert phrase("Where will the members be evacuated?") == "Syria"  # after a preposition, nearest the question's words
+    # A place the other way does not answer: no phrase rather than the wrong one.
+    assert answer_phrase("They left from Syria.", 0, 21, questions.PLACE, set(tokenize("Where did they go to?")), "to") is None
+    assert answer_phrase("They left Syria.", 0, 16, questions.PLACE, set(tokenize("Where did they go to?")), "to") == (10, 15)
     # A name after no preposition of place stands where no other does.
     assert answer_phrase("Germany agreed.", 0, 15, questions.PLACE, set(tokenize("Which country agreed?"))) == (0, 7)
 
