@@ -438,13 +438,18 @@ def new_words(text: str, start: int, end: int, asked: set[str]) -> tuple[int, in
 
 # What lies between a name and the person's name it qualifies: one lower-case word ("officer").
 _TITLED = re.compile(r"[\s\u00a0]+[a-z][a-z-]*[\s\u00a0]+")
-_PLACE_BEFORE = {  # the prepositions that name a place, by the direction the question asks for
-    None: r"in|at|near|across|inside|outside|throughout|to|into|onto|from|towards?|via|through|including|out\s+of|off",
-    "to": r"to|into|onto|towards?|including",
-    "from": r"from|out\s+of|off",
-}
-_TO_PLACE = {d: re.compile(rf"\b(?:{p})[\s\u00a0]+(?:the[\s\u00a0]+)?$", re.IGNORECASE) for d, p in _PLACE_BEFORE.items()}
-_AT_PLACE = re.compile(r"\b(?:in|at|near|across|inside|outside|throughout)[\s\u00a0]+(?:the[\s\u00a0]+)?$", re.IGNORECASE)
+# The prepositions that name a place just after them: where something is, where it goes, where it comes from.
+_AT, _TO, _FROM = r"in|at|near|across|inside|outside|throughout", r"to|into|onto|towards?|including", r"from|out\s+of|off"
+
+
+def _before_place(prepositions: str) -> re.Pattern[str]:
+    return re.compile(rf"\b(?:{prepositions})[\s\u00a0]+(?:the[\s\u00a0]+)?$", re.IGNORECASE)
+
+
+_AT_PLACE = _before_place(_AT)
+# By the way a place question asks (questions.direction): any, "to", "from".
+_PLACE_AFTER = {None: _before_place(f"{_AT}|{_TO}|{_FROM}|via|through"), "to": _before_place(_TO),
+                "from": _before_place(_FROM)}
 
 
 def answer_phrase(text: str, start: int, end: int, kind: str, asked: set[str],
@@ -469,7 +474,7 @@ def answer_phrase(text: str, start: int, end: int, kind: str, asked: set[str],
         # "… members of the NGO out of Syria to neighboring countries …": a place is mostly named after
         # a preposition of place or direction; a name that follows none is more often someone or something.
         def after(x: questions.Expression, way: str | None) -> bool:
-            return bool(_TO_PLACE[way].search(text, max(start, x.start - 24), x.start))
+            return bool(_PLACE_AFTER[way].search(text, max(start, x.start - 24), x.start))
 
         if toward is None:
             found = [x for x in found if after(x, None)] or found

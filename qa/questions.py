@@ -176,15 +176,15 @@ def _carry(words: list[str], subject: str) -> str:
     asking = [w for w in words if w.lower() not in ("to", "from")]
     moved = [w for w in words if w.lower() in ("to", "from")]
     m = _AUX.match(subject)
+    if m:
+        return " ".join(asking + [m.group(2)] + ([m.group(1)] if m.group(1) else []) + [m.group(3)] + moved)
     verb, *rest = subject.split()
-    if not m and rest and re.fullmatch(r"[a-z]+ed", verb):
+    if rest and re.fullmatch(r"[a-z]+ed", verb):
         # "Who founded the White Helmets" + "when": "When were the White Helmets founded?" (a regular
         # verb's past is its participle).
         be = "were" if re.search(r"[^s]s$", rest[-1]) else "was"
         return " ".join(asking + [be, *rest, verb] + moved)
-    if not m:
-        return " ".join(words + [subject])
-    return " ".join(asking + [m.group(2)] + ([m.group(1)] if m.group(1) else []) + [m.group(3)] + moved)
+    return " ".join(words + [subject])
 
 
 def _subject(question: str) -> str:
