@@ -91,14 +91,15 @@ class _Extractor(HTMLParser):
         self.captures: dict[str, _Capture] = {}
 
     # -- strings -------------------------------------------------------------------------------
-    def _flush(self) -> None:
+    def _flush(self, cdata: bool = False) -> None:
         if not self.pending:
             return
         data = "".join(self.pending) if len(self.pending) > 1 else self.pending[0]
         self.pending = []
         if not self.preserve and not data.translate(_ASCII_SPACE):
             data = "\n" if "\n" in data else " "
-        self._string("other" if self.not_text else "text", data)
+        # A CDATA section is text even inside a template or ruby text (BeautifulSoup's CData string).
+        self._string("other" if self.not_text and not cdata else "text", data)
         if not self.dropping:
             self.parts.append(data)
 
@@ -136,7 +137,7 @@ class _Extractor(HTMLParser):
         self._flush()
         if data.upper().startswith("CDATA["):
             self.pending.append(data[6:])
-            self._flush()
+            self._flush(cdata=True)
         else:
             self._string("other", data)
 
