@@ -5,6 +5,13 @@ Reads the bare git mirror of realtimeqa/realtimeqa_public, splits each retrieved
 bench/gold.py (names the answer text and none of the wrong choices = positive), and picks hard
 negatives by word overlap with the question. Writes /work/tmp/reranker/pairs.jsonl:
 {"qid", "year", "question", "sentence", "label", "source": "gcs"|"evidence"|"neg"}.
+
+With --loose, it writes /work/tmp/reranker/pairs_loose.jsonl instead: only the questions the whole-word rule
+gives no positive, labelled by a looser rule (``loose_label``): the answer without quotes, a leading article
+or a final stop; a person's surname; other forms of a number ("56%" / "56 per cent", "$300 billion" /
+"$300bn", "6 months" / "six months"); for a long answer (three content words or more), a sentence holding
+at least 60% of its content words and clearly more of them than of any wrong choice's. Train on it with
+train_bi.py --extra, so that the held-out questions stay the same.
 """
 from __future__ import annotations
 
@@ -23,6 +30,7 @@ from qa.sentences import split  # noqa: E402
 
 REPO = "/work/.mirror/realtimeqa+realtimeqa_public/repo"
 OUT = Path("/work/tmp/reranker/pairs.jsonl")
+OUT_LOOSE = Path("/work/tmp/reranker/pairs_loose.jsonl")
 YEARS = ("2022", "2024")
 MAX_POS = 4
 NEG_PER_POS = 8
@@ -60,8 +68,60 @@ def label(sent: str, answer: str, wrong: list[str]) -> int | None:
     return 0
 
 
+_QUOTES = "\"'“”‘’"
+_SMALL = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+          "seventeen eighteen nineteen twenty").split()
+_SCALE = {"million": ("m", "mn"), "billion": ("bn", "b"), "trillion": ("tn", "trillion")}
+_PERSON = re.compile(r"(?:[A-Z][\w'’.-]+\s){1,2}([A-Z][a-z][\w'’-]{2,})")
+_NONE = re.compile(r"^(all|none|both|neither) of (the )?(above|these|them)", re.IGNORECASE)
+
+
+def forms(answer: str, question: str) -> list[str]:
+    """Other ways an article may write ``answer`` (the first is the answer, cleaned)."""
+    a = answer.strip().strip(_QUOTES).rstrip(".").strip().strip(_QUOTES)
+    out = [a]
+    m = re.match(r"(?i)(the|a|an)\s+(.+)", a)
+    if m:
+        out.append(m.group(2).strip(_QUOTES))
+    m = re.fullmatch(r"([\d.,]+)\s*%", a)
+    if m:
+        out += [f"{m.group(1)} per cent", f"{m.group(1)} percent"]
+    m = re.fullmatch(r"([$£€])([\d.,]+)\s+(million|billion|trillion)", a)
+    if m:
+        out += [f"{m.group(1)}{m.group(2)}{x}" for x in _SCALE[m.group(3)]] + [f"{m.group(2)} {m.group(3)}"]
+    m = re.fullmatch(r"(\d+)(\s+\w+)", a)
+    if m and int(m.group(1)) < len(_SMALL):
+        out.append(_SMALL[int(m.group(1))] + m.group(2))
+    m = _PERSON.fullmatch(a)
+    if m and re.match(r"(?i)\s*(who|whom|which\s+(?:former\s+)?[a-z]+ist|which\s+(?:actor|actress|comedian|singer|"
+                      r"player|politician|author|writer|artist|star|celebrity|presenter|minister|leader|athlete))\b",
+                      question):
+        out.append(m.group(1))
+    return list(dict.fromkeys(f for f in out if f))
+
+
+def loose_label(sent: str, answer: str, wrong: list[str], question: str) -> int | None:
+    """1 / 0 / None as ``label``, by ``forms`` and, for a long answer, by its content words."""
+    wrong_forms = [f for w in wrong for f in forms(w, question)]
+    if any(mentions(sent, f) for f in forms(answer, question)):
+        return None if any(mentions(sent, f) for f in wrong_forms) else 1
+    words = content_words(answer)
+    if len(words) >= 3:
+        have = content_words(sent)
+        share = len(words & have) / len(words)
+        rival = max((len(content_words(w) & have) / max(1, len(content_words(w))) for w in wrong), default=0.0)
+        if share >= 0.6 and len(words & have) >= 3:
+            return 1 if share - rival >= 0.25 else None
+        if share >= 0.3:
+            return None
+    return 0
+
+
 def main() -> None:
+    loose = "--loose" in sys.argv[1:]
+    out_path = OUT_LOOSE if loose else OUT
     rng = random.Random(13)
+    strict_qids = {json.loads(line)["qid"] for line in OUT.open(encoding="utf-8")} if loose else set()
     commit = git("rev-parse", "HEAD").strip()
     names = git("ls-tree", "-r", "--name-only", "HEAD").split()
     files = sorted(n for n in names if re.fullmatch(r"past/(2022|2024)/\d{8}_(qa|gcs)\.jsonl", n))
@@ -69,8 +129,8 @@ def main() -> None:
     gcs_set = set(f for f in files if f.endswith("_gcs.jsonl"))
     stats = Counter()
     used = []
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    with OUT.open("w") as out:
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    with out_path.open("w") as out:
         for qf in qa_files:
             gf = qf.replace("_qa.jsonl", "_gcs.jsonl")
             if gf not in gcs_set:
@@ -94,6 +154,12 @@ def main() -> None:
                     stats["skipped_bad_answer"] += 1
                     continue
                 wrong = [c.strip() for i, c in enumerate(row["choices"]) if str(i) != row["answer"][0] and c.strip()]
+                if loose and (row["question_id"] in strict_qids or _NONE.match(ans)):
+                    stats["skipped_strict_or_none_of"] += 1
+                    continue
+
+                def label_of(sent: str) -> int | None:
+                    return loose_label(sent, ans, wrong, q) if loose else label(sent, ans, wrong)
                 qwords = content_words(q)
                 pos, neg, seen = [], [], set()
                 urls = set()
@@ -107,7 +173,7 @@ def main() -> None:
                         if not (MIN_LEN <= len(sent) <= MAX_LEN) or sent.lower() in seen:
                             continue
                         seen.add(sent.lower())
-                        lab = label(sent, ans, wrong)
+                        lab = label_of(sent)
                         if lab is None:
                             continue
                         ov = len(qwords & content_words(sent))
@@ -116,7 +182,7 @@ def main() -> None:
                 ev_pos = []
                 for s, e in split(ev):
                     sent = " ".join(ev[s:e].split())
-                    if MIN_LEN <= len(sent) <= MAX_LEN and sent.lower() not in seen and label(sent, ans, wrong) == 1:
+                    if MIN_LEN <= len(sent) <= MAX_LEN and sent.lower() not in seen and label_of(sent) == 1:
                         seen.add(sent.lower())
                         ev_pos.append(sent)
                 # Positives: the most question-like first; evidence sentences count toward the cap.
@@ -144,7 +210,7 @@ def main() -> None:
                     out.write(json.dumps({"qid": row["question_id"], "year": year, "question": q, "sentence": s,
                                           "label": 0, "source": "neg"}) + "\n")
     meta = {"repo": "realtimeqa/realtimeqa_public", "mirror": REPO, "commit": commit, "files": used, "stats": dict(stats)}
-    (OUT.parent / "pairs.meta.json").write_text(json.dumps(meta, indent=1))
+    out_path.with_suffix(".meta.json").write_text(json.dumps(meta, indent=1))
     print(json.dumps(meta["stats"], indent=1), f"\n{len(used)} files")
 
 
