@@ -170,6 +170,17 @@ _AUX = re.compile(r"(?:(.+?)\s+)?(is|are|was|were|will|would|can|could|has|have|
                   r"\s+(.+)$", _I)
 
 
+# The participle of common irregular verbs in their past form ("Who wrote the report and when?" →
+# "When was the report written?"); a regular verb's past ("founded") is its participle already.
+_PARTICIPLE = dict(w.split(":") for w in (
+    "wrote:written took:taken gave:given began:begun made:made built:built found:found held:held led:led won:won "
+    "sent:sent sold:sold bought:bought shot:shot struck:struck stole:stolen broke:broken chose:chosen drew:drawn "
+    "drove:driven fought:fought brought:brought caught:caught taught:taught told:told said:said paid:paid spent:spent "
+    "lost:lost met:met ran:run saw:seen knew:known threw:thrown hid:hidden forgot:forgotten rode:ridden sank:sunk "
+    "sang:sung swore:sworn tore:torn wore:worn froze:frozen bit:bitten shook:shaken woke:woken flew:flown grew:grown "
+    "hung:hung kept:kept sought:sought spoke:spoken stood:stood understood:understood withdrew:withdrawn").split())
+
+
 def _carry(words: list[str], subject: str) -> str:
     """A short part ("where to", "when") with the first part's subject: the auxiliary before the
     subject, a trailing preposition last; a subject with no auxiliary follows as it is."""
@@ -179,11 +190,10 @@ def _carry(words: list[str], subject: str) -> str:
     if m:
         return " ".join(asking + [m.group(2)] + ([m.group(1)] if m.group(1) else []) + [m.group(3)] + moved)
     verb, *rest = subject.split()
-    if rest and re.fullmatch(r"[a-z]+ed", verb):
-        # "Who founded the White Helmets" + "when": "When were the White Helmets founded?" (a regular
-        # verb's past is its participle).
+    if rest and (re.fullmatch(r"[a-z]+ed", verb) or verb in _PARTICIPLE):
+        # "Who founded the White Helmets" + "when": "When were the White Helmets founded?".
         be = "were" if re.search(r"[^s]s$", rest[-1]) else "was"
-        return " ".join(asking + [be, *rest, verb] + moved)
+        return " ".join(asking + [be, *rest, _PARTICIPLE.get(verb, verb)] + moved)
     return " ".join(words + [subject])
 
 

@@ -53,6 +53,9 @@ def test_multi_part_questions_split_into_standalone_parts():
     assert q.parts("Who founded the White Helmets and when?") == ["Who founded the White Helmets?",
                                                                    "When were the White Helmets founded?"]
     assert q.parts("Who founded the group, and where?") == ["Who founded the group?", "Where was the group founded?"]
+    # An irregular verb's past takes its participle.
+    assert q.parts("Who wrote the report and when?") == ["Who wrote the report?", "When was the report written?"]
+    assert q.parts("Who sold the shares, and why?") == ["Who sold the shares?", "Why were the shares sold?"]
     for single in ["Who founded the White Helmets?", "Which countries and organisations fund them?",
                    "Is it true that salt and pepper were found?"]:
         assert q.parts(single) == [single]
