@@ -41,6 +41,27 @@ SHARED = Path(__file__).resolve().parents[3] / "shared"
 DEV_ARTICLES = [SHARED / "eval/realtimeqa/articles", SHARED / "eval/covidqa/articles", SHARED / "articles"]
 
 
+MINE_POOL = 8
+
+
+def mined(model_dir: Path, by_q: dict[str, dict], qids: list[str]) -> None:
+    """Re-order each question's negatives by ``model_dir``'s cosine, hardest first, keeping only those
+    below its best positive and at most MINE_POOL of them."""
+    miner = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True, model_kwargs={"dtype": torch.float32})
+    texts = sorted({t for q in qids for t in (by_q[q]["q"], *by_q[q]["pos"], *by_q[q]["neg"])})
+    t0 = time.time()
+    vecs = miner.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+    at = {t: i for i, t in enumerate(texts)}
+    print(f"mined with {model_dir}: {len(texts)} texts embedded in {time.time() - t0:.0f}s", flush=True)
+    for q in qids:
+        v = by_q[q]
+        qv = vecs[at[v["q"]]]
+        top = max(float(vecs[at[p]] @ qv) for p in v["pos"])
+        ranked = sorted(((float(vecs[at[n]] @ qv), n) for n in v["neg"]), reverse=True)
+        kept = [n for c, n in ranked if c < top][:MINE_POOL]
+        v["neg"] = kept or [n for _, n in ranked[-MINE_POOL:]]
+
+
 def dev_sentences(folders: list[Path]) -> set[str]:
     out: set[str] = set()
     for folder in folders:
@@ -61,6 +82,12 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--negs", type=int, default=1, help="hard negatives per positive")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="each --pairs training question this many times (fresh negatives each time): weighs the news quizzes up")
+    ap.add_argument("--mine", type=Path, default=None,
+                    help="a trained model that ranks each training question's negatives: they are drawn from its "
+                         f"{MINE_POOL} best-scored ones, leaving out any it scores above the question's best positive "
+                         "(likely an answer the labels missed)")
     ap.add_argument("--seed", type=int, default=0, help="for the negatives, the batches and torch (the held-out split stays)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -85,11 +112,15 @@ def main() -> None:
         random.seed(args.seed)
         torch.manual_seed(args.seed)
 
+    if args.mine:
+        mined(args.mine, by_q, train)
+
     def negatives(q: str) -> list[str]:
         neg = by_q[q]["neg"]
         return [random.choice(neg)] if args.negs == 1 else random.sample(neg, min(args.negs, len(neg)))
 
-    triplets = [(by_q[q]["q"], p, *negatives(q)) for q in train for p in by_q[q]["pos"]]
+    times = {q: 1 if q in extra_q else args.repeat for q in train}
+    triplets = [(by_q[q]["q"], p, *negatives(q)) for q in train for _ in range(times[q]) for p in by_q[q]["pos"]]
     triplets = [t + (t[-1],) * (args.negs + 2 - len(t)) for t in triplets]  # short of negatives: the last repeats
     print(f"questions: train {len(train)}, held out {len(val)}; triplets {len(triplets)}", flush=True)
 
@@ -148,7 +179,7 @@ def main() -> None:
     model.save(str(args.out))
     meta = {"pairs": str(args.pairs), "extra": [str(p) for p in args.extra], "dropped_dev_sentences": len(rows) - len(kept), "train_questions": len(train),
             "held_out_questions": len(val), "triplets": len(triplets), "epochs": args.epochs, "lr": args.lr,
-            "batch": args.batch, "negs": args.negs, "seed": args.seed, "seconds": round(time.time() - t0), "held_out_before": before, "held_out_after": after}
+            "batch": args.batch, "negs": args.negs, "repeat": args.repeat, "mine": str(args.mine) if args.mine else None, "seed": args.seed, "seconds": round(time.time() - t0), "held_out_before": before, "held_out_after": after}
     (args.out / "train.meta.json").write_text(json.dumps(meta, indent=1))
     print("saved", args.out, flush=True)
 
