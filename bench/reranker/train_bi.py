@@ -46,7 +46,8 @@ MINE_POOL = 8
 
 def mined(model_dir: Path, by_q: dict[str, dict], qids: list[str]) -> None:
     """Re-order each question's negatives by ``model_dir``'s cosine, hardest first, keeping only those
-    below its best positive and at most MINE_POOL of them."""
+    below its best positive and at most MINE_POOL of them (where it scores every negative above the
+    best positive, the MINE_POOL easiest)."""
     miner = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True, model_kwargs={"dtype": torch.float32})
     texts = sorted({t for q in qids for t in (by_q[q]["q"], *by_q[q]["pos"], *by_q[q]["neg"])})
     t0 = time.time()
@@ -82,8 +83,6 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--negs", type=int, default=1, help="hard negatives per positive")
-    ap.add_argument("--repeat", type=int, default=1,
-                    help="each --pairs training question this many times (fresh negatives each time): weighs the news quizzes up")
     ap.add_argument("--mine", type=Path, default=None,
                     help="a trained model that ranks each training question's negatives: they are drawn from its "
                          f"{MINE_POOL} best-scored ones, leaving out any it scores above the question's best positive "
@@ -119,8 +118,7 @@ def main() -> None:
         neg = by_q[q]["neg"]
         return [random.choice(neg)] if args.negs == 1 else random.sample(neg, min(args.negs, len(neg)))
 
-    times = {q: 1 if q in extra_q else args.repeat for q in train}
-    triplets = [(by_q[q]["q"], p, *negatives(q)) for q in train for _ in range(times[q]) for p in by_q[q]["pos"]]
+    triplets = [(by_q[q]["q"], p, *negatives(q)) for q in train for p in by_q[q]["pos"]]
     triplets = [t + (t[-1],) * (args.negs + 2 - len(t)) for t in triplets]  # short of negatives: the last repeats
     print(f"questions: train {len(train)}, held out {len(val)}; triplets {len(triplets)}", flush=True)
 
@@ -179,7 +177,7 @@ def main() -> None:
     model.save(str(args.out))
     meta = {"pairs": str(args.pairs), "extra": [str(p) for p in args.extra], "dropped_dev_sentences": len(rows) - len(kept), "train_questions": len(train),
             "held_out_questions": len(val), "triplets": len(triplets), "epochs": args.epochs, "lr": args.lr,
-            "batch": args.batch, "negs": args.negs, "repeat": args.repeat, "mine": str(args.mine) if args.mine else None, "seed": args.seed, "seconds": round(time.time() - t0), "held_out_before": before, "held_out_after": after}
+            "batch": args.batch, "negs": args.negs, "mine": str(args.mine) if args.mine else None, "seed": args.seed, "seconds": round(time.time() - t0), "held_out_before": before, "held_out_after": after}
     (args.out / "train.meta.json").write_text(json.dumps(meta, indent=1))
     print("saved", args.out, flush=True)
 
