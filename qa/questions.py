@@ -161,7 +161,7 @@ def parts(question: str) -> list[str]:
         # "where to" / "when" alone lean on the first part: carry its subject over, in a question's
         # order ("Where were White Helmets evacuated to?").
         if len(words) <= 3 and subject:
-            p = _carry(words, subject)
+            p = _carry(words, subject, present=re.match(r"who\b", first, _I) is not None)
         out.append(p[0].upper() + p[1:] + "?")
     return out
 
@@ -170,30 +170,68 @@ _AUX = re.compile(r"(?:(.+?)\s+)?(is|are|was|were|will|would|can|could|has|have|
                   r"\s+(.+)$", _I)
 
 
-# The participle of common irregular verbs in their past form ("Who wrote the report and when?" →
-# "When was the report written?"); a regular verb's past ("founded") is its participle already.
-_PARTICIPLE = dict(w.split(":") for w in (
-    "wrote:written took:taken gave:given began:begun made:made built:built found:found held:held led:led won:won "
-    "sent:sent sold:sold bought:bought shot:shot struck:struck stole:stolen broke:broken chose:chosen drew:drawn "
-    "drove:driven fought:fought brought:brought caught:caught taught:taught told:told said:said paid:paid spent:spent "
-    "lost:lost met:met ran:run saw:seen knew:known threw:thrown hid:hidden forgot:forgotten rode:ridden sank:sunk "
-    "sang:sung swore:sworn tore:torn wore:worn froze:frozen bit:bitten shook:shaken woke:woken flew:flown grew:grown "
-    "hung:hung kept:kept sought:sought spoke:spoken stood:stood understood:understood withdrew:withdrawn").split())
+# Common irregular verbs: base, past, participle. A short second part takes the participle, after the
+# past ("Who wrote the report and when?" → "When was the report written?") or, after "who", the present
+# ("Who runs the camp and where?" → "Where is the camp run?"); a regular verb's is its past ("founded").
+_IRREGULAR_VERBS = [tuple(w.split(":")) for w in (
+    "write:wrote:written take:took:taken give:gave:given begin:began:begun make:made:made build:built:built "
+    "find:found:found hold:held:held lead:led:led win:won:won send:sent:sent sell:sold:sold buy:bought:bought "
+    "shoot:shot:shot strike:struck:struck steal:stole:stolen break:broke:broken choose:chose:chosen draw:drew:drawn "
+    "drive:drove:driven fight:fought:fought bring:brought:brought catch:caught:caught teach:taught:taught "
+    "tell:told:told say:said:said pay:paid:paid spend:spent:spent lose:lost:lost meet:met:met run:ran:run "
+    "see:saw:seen know:knew:known throw:threw:thrown hide:hid:hidden forget:forgot:forgotten ride:rode:ridden "
+    "sink:sank:sunk sing:sang:sung swear:swore:sworn tear:tore:torn wear:wore:worn freeze:froze:frozen "
+    "bite:bit:bitten shake:shook:shaken wake:woke:woken fly:flew:flown grow:grew:grown hang:hung:hung "
+    "keep:kept:kept seek:sought:sought speak:spoke:spoken stand:stood:stood understand:understood:understood "
+    "withdraw:withdrew:withdrawn").split()]
+_PARTICIPLE = {past: participle for _, past, participle in _IRREGULAR_VERBS}
+_BASE_PARTICIPLE = {base: participle for base, _, participle in _IRREGULAR_VERBS}
+# An object pronoun becomes the subject of the passive ("Who founded them and when?" → "When were
+# they founded?").
+_SUBJECT_PRONOUN = {"them": "they", "him": "he", "her": "she", "us": "we", "me": "I"}
 
 
-def _carry(words: list[str], subject: str) -> str:
+def _participle_of_present(verb: str) -> str | None:
+    """The participle of a third-person present ("runs" → "run", "funds" → "funded", "carries" →
+    "carried"), or None where ``verb`` does not read as one."""
+    if not re.fullmatch(r"[a-z]{2,}[^su]s", verb):
+        return None
+    if verb.endswith("ies"):
+        base = verb[:-3] + "y"
+    elif re.search(r"(?:ch|sh|x|z|o)es$", verb):
+        base = verb[:-2]
+    else:
+        base = verb[:-1]
+    if base in _BASE_PARTICIPLE:
+        return _BASE_PARTICIPLE[base]
+    if base.endswith("e"):
+        return base + "d"
+    if re.search(r"[^aeiou]y$", base):
+        return base[:-1] + "ied"
+    if re.fullmatch(r"[^aeiou]*[aeiou][bdglmnprt]", base):  # one short syllable: "plans" → "planned"
+        return base + base[-1] + "ed"
+    return base + "ed"
+
+
+def _carry(words: list[str], subject: str, *, present: bool = False) -> str:
     """A short part ("where to", "when") with the first part's subject: the auxiliary before the
-    subject, a trailing preposition last; a subject with no auxiliary follows as it is."""
+    subject, a trailing preposition last; a subject with no auxiliary follows as it is. With
+    ``present`` (the first part asks "who"), a verb in the present turns passive too."""
     asking = [w for w in words if w.lower() not in ("to", "from")]
     moved = [w for w in words if w.lower() in ("to", "from")]
     m = _AUX.match(subject)
     if m:
         return " ".join(asking + [m.group(2)] + ([m.group(1)] if m.group(1) else []) + [m.group(3)] + moved)
     verb, *rest = subject.split()
+    rest = [_SUBJECT_PRONOUN.get(w.lower(), w) for w in rest[:1]] + rest[1:]
+    plural = bool(rest) and (re.search(r"[^s]s$", rest[-1]) is not None or rest[-1] in ("they", "we"))
     if rest and (re.fullmatch(r"[a-z]+ed", verb) or verb in _PARTICIPLE):
         # "Who founded the White Helmets" + "when": "When were the White Helmets founded?".
-        be = "were" if re.search(r"[^s]s$", rest[-1]) else "was"
-        return " ".join(asking + [be, *rest, _PARTICIPLE.get(verb, verb)] + moved)
+        return " ".join(asking + ["were" if plural else "was", *rest, _PARTICIPLE.get(verb, verb)] + moved)
+    participle = _participle_of_present(verb) if present and rest else None
+    if participle:
+        # "Who runs the camp" + "where": "Where is the camp run?".
+        return " ".join(asking + ["are" if plural else "is", *rest, participle] + moved)
     return " ".join(words + [subject])
 
 

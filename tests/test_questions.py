@@ -56,6 +56,14 @@ def test_multi_part_questions_split_into_standalone_parts():
     # An irregular verb's past takes its participle.
     assert q.parts("Who wrote the report and when?") == ["Who wrote the report?", "When was the report written?"]
     assert q.parts("Who sold the shares, and why?") == ["Who sold the shares?", "Why were the shares sold?"]
+    # After "who", a verb in the present turns passive too; an object pronoun becomes the subject.
+    assert q.parts("Who runs the camp and where?") == ["Who runs the camp?", "Where is the camp run?"]
+    assert q.parts("Who funds the White Helmets and why?") == ["Who funds the White Helmets?",
+                                                                "Why are the White Helmets funded?"]
+    assert q.parts("Who plans the evacuation and when?") == ["Who plans the evacuation?", "When is the evacuation planned?"]
+    assert q.parts("Who founded them and when?") == ["Who founded them?", "When were they founded?"]
+    # Elsewhere a word in -s may be a plural noun, and is left as it is.
+    assert q.parts("What drugs treat it and when?") == ["What drugs treat it?", "When drugs treat it?"]
     for single in ["Who founded the White Helmets?", "Which countries and organisations fund them?",
                    "Is it true that salt and pepper were found?"]:
         assert q.parts(single) == [single]
