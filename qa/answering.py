@@ -93,6 +93,9 @@ class AnswerParams:
     # neighbour that holds one, even across a paragraph break (the lede that names "AMC Theatres"
     # before "The country's largest movie theater chain announced …"). RealTimeQA 0.288 → 0.295.
     lean_typed: bool = True
+    # A class noun of the question ("money", "year", "country") counts as held by a sentence with an
+    # expression of the type (questions.CLASS_NOUNS).
+    class_nouns: bool = True
     # Refusal: P(answerable) = logistic(bias + coef · (FEATURES of the best-supported sentence, its support)).
     # Fitted by bench/answer_study.py on seed_dev, COVID-QA dev, RealTimeQA dev and
     # bench/unanswerable_*.jsonl (docs/answers.md has the curve); the threshold trades false
@@ -189,6 +192,8 @@ def candidates(snap: Snapshot, found: Retrieval, kind: str = questions.DESCRIPTI
     # An answer names what it counts or names beside itself ("9,600 people"): nearness to the
     # question's focus word says nothing, nearness to its other words does.
     near_terms = own_terms - {_term(questions.focus(query.texts[0]) or "")} if query.texts else own_terms
+    # A typed expression is what a class noun of the question names ("$6.6 million" for "money").
+    stand = _term(questions.stands_for(query.texts[0], kind) or "") if query.texts and params.class_nouns else None
     speaking = speaker(query.texts[0]) if kind == questions.SAID and query.texts else set()
     seen: dict[tuple[str, int, int], Candidate] = {}
     named: dict[tuple[str, int, int], set[str]] = {}  # a sentence's expressions of the expected type, lower-cased
@@ -200,16 +205,17 @@ def candidates(snap: Snapshot, found: Retrieval, kind: str = questions.DESCRIPTI
         for row in range(snap.first_sentence[ci], snap.first_sentence[ci + 1]):
             s, e = snap.sentence_spans[row]
             terms = _terms(text[s:e])
-            # A term of the sentence before counts half: "The group, founded in…" follows the
-            # sentence that names the group.
-            cover = sum(v if t in terms else 0.5 * v if t in previous else 0.0 for t, v in weight.items()) / total
-            previous = terms
             typed = near = 0.0
             found_x: list[questions.Expression] = []
             if kind in SPECIFIC:
                 found_x = [x for x in questions.expressions(text, s, e, kind) if _new_to(text, x.start, x.end, asked)]
                 typed = float(bool(found_x))
                 near = _nearness(text, s, e, found_x, near_terms) if near_terms & terms else 0.0
+            held = terms | {stand} if stand and found_x else terms
+            # A term of the sentence before counts half: "The group, founded in…" follows the
+            # sentence that names the group.
+            cover = sum(v if t in held else 0.5 * v if t in previous else 0.0 for t, v in weight.items()) / total
+            previous = terms
             features = (float(sims[row]) if sims.size else 0.0, cover, float(fused[ci]) / top, 1.0 / (1 + rank),
                         typed, float(kind in SPECIFIC and not typed), missing, near, float(asks(text, s, e)), 0.0,
                         float(bool(speaking) and voiced(text, s, e, speaking, before)))

@@ -139,6 +139,24 @@ def focus(question: str) -> str | None:
     return None if word in _NOT_FOCUS else word
 
 
+# The nouns that name an answer type itself: any expression of the type is one ("How much *money* …" is
+# answered by "$6.6 million", "What *year* …" by "in 2014"), unlike a counted noun ("How many *people*"),
+# which an answer names beside its number. Not a percentage: scientific text is full of them that answer
+# nothing ("95% CI"), and the word itself ("proportion") marks the sentence that does (COVID-QA dev
+# lost two answers with "percentage", "proportion" here).
+CLASS_NOUNS: dict[str, frozenset[str]] = {
+    MONEY: frozenset({"money", "sum", "amount", "funding", "cash"}),
+    DATE: frozenset({"year", "date", "day", "month", "time", "decade", "century"}),
+    PLACE: frozenset({"country", "city", "place", "state", "town", "region", "location", "nation", "province"}),
+}
+
+
+def stands_for(question: str, kind: str) -> str | None:
+    """The question's focus word where it names its answer type itself (CLASS_NOUNS), else None."""
+    word = focus(question)
+    return word if word is not None and word.lower() in CLASS_NOUNS.get(kind, ()) else None
+
+
 # -- multi-part questions --------------------------------------------------------------------------
 
 _WH = r"(?:who|whom|whose|what|which|when|where|why|how)"

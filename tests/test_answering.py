@@ -1,3 +1,6 @@
+import pytest
+
+from qa import questions
 from qa.answering import DEFAULT, Candidate, attribution, human_date, is_evidence
 
 
@@ -222,6 +225,49 @@ def test_nearness_counts_the_questions_other_words_not_its_focus(tmp_path, fake_
     near = {text[c.start:c.end][:9]: c.features[answering.FEATURES.index("near")]
             for c in answering.candidates(engine.snapshot, found, questions.answer_type(question))}
     assert near == {"Officials": 0.0, "The allie": 1.0}  # "9,600 people" is near only the focus word
+
+
+def test_an_expression_of_the_type_stands_for_the_class_noun_that_names_it(tmp_path, fake_embedder):
+    from dataclasses import replace
+
+    from qa import answering, questions, retrieval
+
+    text = ("The ministry released $6.6 million for the rescuers last month.\n\n"
+            "The rescuers were praised by the ministry last month.\n")
+    engine = _engine_over(tmp_path, fake_embedder, text)
+    question = "How much money did the ministry give the rescuers?"
+    assert questions.stands_for(question, questions.MONEY) == "money"
+    found = engine._retrieve(engine.snapshot, question, None, retrieval.Filters())
+
+    def cover(params):
+        return {text[c.start:c.end][:12]: round(c.cover, 3)
+                for c in answering.candidates(engine.snapshot, found, questions.MONEY, params)}
+
+    with_nouns, without = cover(DEFAULT), cover(replace(DEFAULT, class_nouns=False))
+    # "money" is held by the sentence with an amount, and by no other.
+    assert with_nouns["The ministry"] > without["The ministry"]
+    assert with_nouns["The rescuers"] == without["The rescuers"]
+
+
+@pytest.mark.parametrize("question, kind, word", [
+    ("What year were they founded?", questions.DATE, "year"),
+    ("Which country hosts the camp?", questions.PLACE, "country"),
+    ("What sum did Washington put on hold?", questions.MONEY, "sum"),
+    ("How many people were evacuated?", questions.NUMBER, None),  # a counted noun: the answer names it
+    ("What percentage of patients died?", questions.PERCENT, None),
+])
+def test_a_class_noun_names_the_answer_type_itself(question, kind, word):
+    assert questions.answer_type(question) == kind
+    assert questions.stands_for(question, kind) == word
+
+
+def test_a_paraphrase_whose_class_noun_no_article_uses_is_answered(seed_engine):
+    # Neither article says "money" or "give"; the amount it asks for is there.
+    a = seed_engine.ask("How much money did the US give the White Helmets?")
+    assert a.found
+    c = a.citations[0]
+    assert "the release of $6.6 million for the White Helmets" in " ".join(c.quote.split())  # no-break spaces
+    assert c.quote[c.answer_start - c.start:c.answer_end - c.start] == "$6.6 million"
 
 
 def test_a_quote_that_does_not_name_the_answer_takes_the_neighbour_that_does(tmp_path, real_embedder):
