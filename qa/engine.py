@@ -19,6 +19,7 @@ from qa.documents import Document
 from qa.embedding import Embedder, load_embedder
 from qa.errors import BadInputError, QAError
 from qa.lexical import tokenize
+from qa.reading import Reader, load_reader
 from qa.results import Answer, IndexInfo, Passage
 from qa.settings import Settings
 from qa.snapshot import Snapshot
@@ -43,10 +44,12 @@ def clean_question(question: object, *, limit: int) -> str:
 class Engine:
     """Questions against an index folder. Safe to share between threads."""
 
-    def __init__(self, index: Path, snapshot: Snapshot, *, embedder: Embedder, settings: Settings) -> None:
+    def __init__(self, index: Path, snapshot: Snapshot, *, embedder: Embedder, settings: Settings,
+                 reader: Reader | None = None) -> None:
         self.index = index
         self.settings = settings
         self.embedder = embedder
+        self.reader = reader  # None: quotes are chosen without the cross-encoder
         self._snapshot = snapshot
         self._failed: str | None = None  # the last generation that would not load
         self._reload_lock = threading.Lock()
@@ -56,11 +59,13 @@ class Engine:
 
     @classmethod
     def load(cls, index: str | Path, *, settings: Settings | None = None, embedder: Embedder | None = None) -> "Engine":
+        """The engine over ``index``; the reader is loaded when ``settings.reader`` (the default) says so."""
         settings = settings or Settings()
         index = Path(index)
         store.read_manifest(index)  # a missing or damaged index fails here, before the model loads
         embedder = embedder or load_embedder(settings)
-        return cls(index, Snapshot.load(index, settings, embedder), embedder=embedder, settings=settings)
+        return cls(index, Snapshot.load(index, settings, embedder), embedder=embedder, settings=settings,
+                   reader=load_reader(settings))
 
     # -- public API -------------------------------------------------------------------------
 
@@ -117,8 +122,9 @@ class Engine:
         pieces = questions.parts(question)
         if len(pieces) == 1:
             found = self._retrieve(snap, question, context, filters)
-            return replace(answering.answer(snap, question, found), interpreted=interpreted)
-        answers = [(p, answering.answer(snap, p, self._retrieve(snap, p, context, filters))) for p in pieces]
+            return replace(answering.answer(snap, question, found, reader=self.reader), interpreted=interpreted)
+        answers = [(p, answering.answer(snap, p, self._retrieve(snap, p, context, filters), reader=self.reader))
+                   for p in pieces]
         return answering.combine(question, interpreted, answers, snap.name)
 
     def clean_question(self, question: object) -> str:
@@ -158,6 +164,7 @@ class Engine:
             if key in self._answered_cache:
                 self._answered_cache.move_to_end(key)
                 return self._answered_cache[key]
+        # Whether it is answered does not depend on the reader (it only chooses the quote).
         found = answering.answer(snap, question, self._retrieve(snap, question, None, filters)).found
         with self._cache_lock:
             self._answered_cache[key] = found

@@ -52,9 +52,9 @@ class Record:
         return cls(str(d["recipe"]), str(d["weights_sha256"]), int(d["size"]), str(d["sha256"]))  # type: ignore[arg-type]
 
 
-def cached_path(cache_dir: Path, weights: str) -> Path:
+def cached_path(cache_dir: Path, weights: str, recipe: str = RECIPE) -> Path:
     """Where the file for these weights and this recipe lives."""
-    return Path(cache_dir) / "models" / f"{RECIPE}-{weights[:12]}.onnx"
+    return Path(cache_dir) / "models" / f"{recipe}-{weights[:12]}.onnx"
 
 
 def _sha256(path: Path) -> str:
@@ -65,11 +65,11 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def verified(path: Path, weights: str) -> bool:
+def verified(path: Path, weights: str, recipe: str = RECIPE) -> bool:
     """Whether ``path`` is a complete file of this recipe for these weights, as recorded."""
     try:
         record = Record.from_dict(json.loads(path.with_suffix(".json").read_text(encoding="utf-8")))
-        if record != Record(RECIPE, weights, record.size, record.sha256) or path.stat().st_size != record.size:
+        if record != Record(recipe, weights, record.size, record.sha256) or path.stat().st_size != record.size:
             return False
         return _sha256(path) == record.sha256
     except (OSError, ValueError, KeyError, TypeError):
@@ -93,20 +93,21 @@ def _locked(folder: Path) -> Iterator[None]:
             fcntl.flock(f.fileno(), fcntl.LOCK_UN)
 
 
-def ensure(cache_dir: Path, model_dir: Path, weights: str, *, exporter: Exporter | None = None) -> Path:
+def ensure(cache_dir: Path, model_dir: Path, weights: str, *, exporter: Exporter | None = None,
+           recipe: str = RECIPE) -> Path:
     """The verified ONNX file for ``weights``, exported (atomically) first if missing or damaged."""
-    target = cached_path(cache_dir, weights)
-    if verified(target, weights):
+    target = cached_path(cache_dir, weights, recipe)
+    if verified(target, weights, recipe):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with _locked(target.parent):
-        if verified(target, weights):  # another process exported it meanwhile
+        if verified(target, weights, recipe):  # another process exported it meanwhile
             return target
         tmp_dir = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
         try:
             out = tmp_dir / "model.onnx"
             (exporter or export)(Path(model_dir), out)
-            record = Record(RECIPE, weights, out.stat().st_size, _sha256(out))
+            record = Record(recipe, weights, out.stat().st_size, _sha256(out))
             meta = tmp_dir / "model.json"
             meta.write_text(json.dumps(record.to_dict(), indent=1), encoding="utf-8")
             # The record goes last: a file without a matching record is never trusted.
@@ -120,7 +121,7 @@ def ensure(cache_dir: Path, model_dir: Path, weights: str, *, exporter: Exporter
                 os.close(dir_fd)
         finally:
             shutil.rmtree(tmp_dir, ignore_errors=True)
-    if not verified(target, weights):
+    if not verified(target, weights, recipe):
         raise QAError(f"the exported ONNX model {target} does not match its record: delete {target.parent} and retry")
     return target
 

@@ -1,6 +1,6 @@
 """One frozen set of settings with defaults. Explicit arguments beat the environment variables
 (``QA_ARTICLES``, ``QA_INDEX``, ``QA_EMBED_BACKEND``, ``QA_EMBED_DTYPE``, ``QA_EMBED_THREADS``,
-``QA_MODEL_CACHE``), which
+``QA_MODEL_CACHE``, ``QA_READER``), which
 only fill in what is not given."""
 
 from __future__ import annotations
@@ -38,6 +38,17 @@ def _int_env(name: str, default: int) -> int:
         return int(value)
     except ValueError:
         raise BadInputError(f"{name} must be a whole number, not {value[:20]!r}") from None
+
+
+def _bool_env(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise BadInputError(f"{name} must be 1 or 0, not {value[:20]!r}")
 
 
 def _cache_dir() -> Path:
@@ -86,6 +97,9 @@ class Settings:
     # Query-time knobs: free to change without a rebuild.
     max_question_chars: int = 2_000
     candidates: int = 50
+    # Whether a cross-encoder reads the best sentences to choose the quote (qa/reading.py): better
+    # quotes for about 10x the time a question (docs/answers.md, session 14), so off unless asked for.
+    reader: bool = field(default_factory=lambda: _bool_env("QA_READER", False))
     history_turns: int = 2
 
     def __post_init__(self) -> None:
@@ -109,6 +123,8 @@ class Settings:
                                 f"not {self.chunk_overlap!r}")
         if not isinstance(self.embed_threads, int) or self.embed_threads < 0:
             raise BadInputError(f"embed_threads (QA_EMBED_THREADS) must be a whole number of at least 0, not {self.embed_threads!r}")
+        if not isinstance(self.reader, bool):
+            raise BadInputError(f"reader must be True or False, not {self.reader!r}")
         if not isinstance(self.history_turns, int) or self.history_turns < 0:
             raise BadInputError(f"history_turns must be a whole number of at least 0, not {self.history_turns!r}")
 
