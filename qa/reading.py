@@ -8,6 +8,9 @@ fine-tuned from the shipped bi-encoder on question/answer-sentence pairs from ou
 held-out range (bench/reranker/train_ce.py, DATA.md). It runs on ONNX Runtime, exported once into the
 model cache as the embedder is (qa/onnx_embedding.py), so a question never imports torch. Where it
 cannot be loaded, answers are chosen without it (a one-line warning says so).
+
+Off unless asked for (``Settings(reader=True)``, ``QA_READER=1``): reading 20 sentences takes about
+0.2 s on a 2-core CPU, ten times a question's whole time without it (docs/answers.md, session 14).
 """
 
 from __future__ import annotations
