@@ -126,11 +126,45 @@ def ensure(cache_dir: Path, model_dir: Path, weights: str, *, exporter: Exporter
     return target
 
 
+def export_module(model, pick: Callable, out: Path, output: str, output_axes: dict[int, str], *,  # type: ignore[type-arg]
+                  opset: int = 17) -> None:
+    """Export ``pick(model(input_ids, attention_mask, token_type_ids))`` with torch.onnx (legacy
+    exporter), batch and sequence length dynamic. Needs torch: build time only."""
+    import warnings
+
+    import torch
+
+    class Picked(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inner = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+            return pick(self.inner(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids))
+
+    ids = torch.ones((2, 16), dtype=torch.long)
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # TracerWarnings from the legacy exporter
+        torch.onnx.export(
+            Picked(), (ids, torch.ones_like(ids), torch.zeros_like(ids)), str(out),
+            input_names=list(INPUT_NAMES), output_names=[output],
+            dynamic_axes={**{n: {0: "batch", 1: "seq"} for n in INPUT_NAMES}, output: output_axes},
+            opset_version=opset, dynamo=False,
+        )
+
+
+def fuse(raw: Path, out: Path, config) -> None:  # type: ignore[no-untyped-def]
+    """``raw`` fused by ONNX Runtime's BERT optimiser into ``out``; ``raw`` removed. Needs onnx."""
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    optimize_model(str(raw), model_type="bert", num_heads=config.num_attention_heads, hidden_size=config.hidden_size,
+                   opt_level=0).save_model_to_file(str(out))
+    raw.unlink()
+
+
 def export_raw(model_dir: Path, out: Path, *, opset: int = 17):  # -> transformers.PretrainedConfig
     """Export the BERT encoder (token embeddings out) with torch.onnx, unfused; the model's config.
     Needs torch and transformers: build time only."""
-    import warnings
-
     import torch
     from transformers import AutoModel
     from transformers.utils import logging as hf_logging
@@ -141,38 +175,15 @@ def export_raw(model_dir: Path, out: Path, *, opset: int = 17):  # -> transforme
     # Weights stored in float16 (the shipped model) export as float32.
     model = AutoModel.from_pretrained(str(model_dir), local_files_only=True, attn_implementation="eager",
                                       dtype=torch.float32).eval()
-
-    class Encoder(torch.nn.Module):
-        def __init__(self, bert: torch.nn.Module) -> None:
-            super().__init__()
-            self.bert = bert
-
-        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
-            return self.bert(input_ids=input_ids, attention_mask=attention_mask,
-                             token_type_ids=token_type_ids).last_hidden_state
-
-    ids = torch.ones((2, 16), dtype=torch.long)
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # TracerWarnings from the legacy exporter
-        torch.onnx.export(
-            Encoder(model), (ids, torch.ones_like(ids), torch.zeros_like(ids)), str(out),
-            input_names=list(INPUT_NAMES), output_names=["token_embeddings"],
-            dynamic_axes={n: {0: "batch", 1: "seq"} for n in (*INPUT_NAMES, "token_embeddings")},
-            opset_version=opset, dynamo=False,
-        )
+    export_module(model, lambda o: o.last_hidden_state, out, "token_embeddings", {0: "batch", 1: "seq"}, opset=opset)
     return model.config
 
 
 def export(model_dir: Path, out: Path) -> None:
     """Export the encoder (``export_raw``), then fuse it with ONNX Runtime's BERT optimiser. Needs
     torch, transformers and onnx: build time only."""
-    from onnxruntime.transformers.optimizer import optimize_model
-
     raw = out.with_suffix(".raw.onnx")
-    cfg = export_raw(model_dir, raw)
-    optimize_model(str(raw), model_type="bert", num_heads=cfg.num_attention_heads, hidden_size=cfg.hidden_size,
-                   opt_level=0).save_model_to_file(str(out))
-    raw.unlink()
+    fuse(raw, out, export_raw(model_dir, raw))
 
 
 def tokenizer(tokenizer_json: Path):  # -> tokenizers.Tokenizer

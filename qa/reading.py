@@ -52,10 +52,7 @@ def weights_hash() -> str:
 def export(model_dir: Path, out: Path, *, opset: int = 17) -> None:
     """Export the cross-encoder (one logit out) with torch.onnx, then fuse it with ONNX Runtime's BERT
     optimiser. Needs torch, transformers and onnx: first use only."""
-    import warnings
-
     import torch
-    from onnxruntime.transformers.optimizer import optimize_model
     from transformers import AutoModelForSequenceClassification
     from transformers.utils import logging as hf_logging
 
@@ -63,29 +60,9 @@ def export(model_dir: Path, out: Path, *, opset: int = 17) -> None:
     hf_logging.disable_progress_bar()
     model = AutoModelForSequenceClassification.from_pretrained(
         str(model_dir), local_files_only=True, attn_implementation="eager", dtype=torch.float32).eval()
-
-    class Logit(torch.nn.Module):
-        def __init__(self, inner: torch.nn.Module) -> None:
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
-            return self.inner(input_ids=input_ids, attention_mask=attention_mask,
-                              token_type_ids=token_type_ids).logits[:, 0]
-
     raw = out.with_suffix(".raw.onnx")
-    ids = torch.ones((2, 16), dtype=torch.long)
-    names = list(onnx_embedding.INPUT_NAMES)
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # TracerWarnings from the legacy exporter
-        torch.onnx.export(Logit(model), (ids, torch.ones_like(ids), torch.zeros_like(ids)), str(raw),
-                          input_names=names, output_names=["logit"],
-                          dynamic_axes={**{n: {0: "batch", 1: "seq"} for n in names}, "logit": {0: "batch"}},
-                          opset_version=opset, dynamo=False)
-    cfg = model.config
-    optimize_model(str(raw), model_type="bert", num_heads=cfg.num_attention_heads, hidden_size=cfg.hidden_size,
-                   opt_level=0).save_model_to_file(str(out))
-    raw.unlink()
+    onnx_embedding.export_module(model, lambda o: o.logits[:, 0], raw, "logit", {0: "batch"}, opset=opset)
+    onnx_embedding.fuse(raw, out, model.config)
 
 
 class Reader:

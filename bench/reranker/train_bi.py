@@ -72,6 +72,27 @@ def dev_sentences(folders: list[Path]) -> set[str]:
     return out
 
 
+def load_split(pairs: Path, extras: list[Path]) -> tuple[dict[str, dict], list[str], list[str], int]:
+    """The pairs grouped by question ({"q", "pos", "neg"}), less those whose sentence occurs in a dev
+    article; the training and held-out question ids (10% of ``pairs``' own questions, shuffled by
+    ``random`` as seeded by the caller; ``extras``' questions only train); how many pairs were dropped."""
+    rows = [json.loads(line) for line in pairs.open(encoding="utf-8")]
+    extra = [json.loads(line) for path in extras for line in path.open(encoding="utf-8")]
+    rows += extra
+    dev = dev_sentences(DEV_ARTICLES)
+    kept = [r for r in rows if " ".join(r["sentence"].split()) not in dev]
+    print(f"pairs {len(rows)} -> {len(kept)} after dropping sentences found in dev articles", flush=True)
+    by_q: dict[str, dict] = {}
+    for r in kept:
+        by_q.setdefault(r["qid"], {"q": r["question"], "pos": [], "neg": []})["pos" if r["label"] else "neg"].append(r["sentence"])
+    extra_q = {r["qid"] for r in extra}
+    usable = sorted(q for q, v in by_q.items() if v["pos"] and v["neg"])
+    qids = [q for q in usable if q not in extra_q]
+    random.shuffle(qids)
+    val, train = qids[: len(qids) // 10], qids[len(qids) // 10:] + [q for q in usable if q in extra_q]
+    return by_q, train, val, len(rows) - len(kept)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pairs", type=Path, default=Path("/work/tmp/reranker/pairs.jsonl"))
@@ -93,20 +114,7 @@ def main() -> None:
     torch.manual_seed(0)
     random.seed(0)
 
-    rows = [json.loads(line) for line in args.pairs.open(encoding="utf-8")]
-    extra = [json.loads(line) for path in args.extra for line in path.open(encoding="utf-8")]
-    rows += extra
-    dev = dev_sentences(DEV_ARTICLES)
-    kept = [r for r in rows if " ".join(r["sentence"].split()) not in dev]
-    print(f"pairs {len(rows)} -> {len(kept)} after dropping sentences found in dev articles", flush=True)
-    by_q: dict[str, dict] = {}
-    for r in kept:
-        by_q.setdefault(r["qid"], {"q": r["question"], "pos": [], "neg": []})["pos" if r["label"] else "neg"].append(r["sentence"])
-    extra_q = {r["qid"] for r in extra}
-    usable = sorted(q for q, v in by_q.items() if v["pos"] and v["neg"])
-    qids = [q for q in usable if q not in extra_q]
-    random.shuffle(qids)
-    val, train = qids[: len(qids) // 10], qids[len(qids) // 10:] + [q for q in usable if q in extra_q]
+    by_q, train, val, dropped = load_split(args.pairs, args.extra)
     if args.seed:
         random.seed(args.seed)
         torch.manual_seed(args.seed)
@@ -175,7 +183,7 @@ def main() -> None:
     after = evaluate()
     print("held out after: acc@1 %.3f MRR %.3f" % after, flush=True)
     model.save(str(args.out))
-    meta = {"pairs": str(args.pairs), "extra": [str(p) for p in args.extra], "dropped_dev_sentences": len(rows) - len(kept), "train_questions": len(train),
+    meta = {"pairs": str(args.pairs), "extra": [str(p) for p in args.extra], "dropped_dev_sentences": dropped, "train_questions": len(train),
             "held_out_questions": len(val), "triplets": len(triplets), "epochs": args.epochs, "lr": args.lr,
             "batch": args.batch, "negs": args.negs, "mine": str(args.mine) if args.mine else None, "seed": args.seed, "seconds": round(time.time() - t0), "held_out_before": before, "held_out_after": after}
     (args.out / "train.meta.json").write_text(json.dumps(meta, indent=1))

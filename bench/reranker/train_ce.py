@@ -29,7 +29,7 @@ import torch  # noqa: E402
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup  # noqa: E402
 
 from qa.embedding import model_path  # noqa: E402
-from train_bi import DEV_ARTICLES, dev_sentences  # noqa: E402
+from train_bi import load_split  # noqa: E402
 
 
 def logits(model, tok, pairs: list[tuple[str, str]], max_length: int) -> torch.Tensor:
@@ -76,27 +76,14 @@ def main() -> None:
     random.seed(0)
     t0 = time.time()
 
-    rows = [json.loads(line) for line in args.pairs.open(encoding="utf-8")]
-    extra = [json.loads(line) for path in args.extra for line in path.open(encoding="utf-8")]
-    rows += extra
-    dev = dev_sentences(DEV_ARTICLES)
-    kept = [r for r in rows if " ".join(r["sentence"].split()) not in dev]
-    by_q: dict[str, dict] = {}
-    for r in kept:
-        by_q.setdefault(r["qid"], {"q": r["question"], "pos": [], "neg": []})["pos" if r["label"] else "neg"].append(r["sentence"])
-    extra_q = {r["qid"] for r in extra}
-    usable = sorted(q for q, v in by_q.items() if v["pos"] and v["neg"])
-    qids = [q for q in usable if q not in extra_q]
-    random.shuffle(qids)  # train_bi.py's split, seed 0
-    val, train = qids[: len(qids) // 10], qids[len(qids) // 10:] + [q for q in usable if q in extra_q]
+    by_q, train, val, _ = load_split(args.pairs, args.extra)  # train_bi.py's split, seed 0
     random.seed(args.seed)
 
     groups = [(by_q[q]["q"], p, random.sample(by_q[q]["neg"], min(args.negs, len(by_q[q]["neg"]))))
               for q in train for p in by_q[q]["pos"][: args.max_pos]]
     groups = [(q, p, (n * args.negs)[: args.negs]) for q, p, n in groups]  # short of negatives: they repeat
     random.shuffle(groups)
-    print(f"pairs {len(rows)} -> {len(kept)} kept; questions: train {len(train)}, held out {len(val)}; "
-          f"groups {len(groups)}", flush=True)
+    print(f"questions: train {len(train)}, held out {len(val)}; groups {len(groups)}", flush=True)
 
     init = str(args.init or model_path())
     tok = AutoTokenizer.from_pretrained(init)
