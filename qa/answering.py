@@ -84,6 +84,8 @@ class AnswerParams:
     # answered, a second article's account needs less evidence of its own to be heard beside it.
     other_source_ratio: float = 0.70
     other_source_threshold: float = 0.50
+    # With the reader, another article's sentence must also read as at least this share of the best's.
+    other_source_read: float = 0.50
     # Passages are re-ranked by their best sentence's score times this (rerank).
     rerank_weight: float = 0.75
     # A quote also grows by the sentence before when it opens by pointing back ("This suggests …"),
@@ -636,17 +638,20 @@ def answer(snap: Snapshot, question: str, found: Retrieval, *, kind: str | None 
     # stands alone: it cannot tell what a follow-up's "it" is, and read after the earlier question it
     # judges answers to that one (seed_dev: "And how did Damascus react to that decision?" after the
     # question on the money quoted the money).
-    if reader is not None and len(found.query.texts) == 1:
+    read_ = reader is not None and len(found.query.texts) == 1
+    if read_:
         cands = read(snap, question, cands, reader, params)
     best = cands[0]
     chosen = [best]
     paths = {snap.chunks[best.chunk].path}
+    at = FEATURES.index("read")
     for c in cands[1:]:
         if len(chosen) >= MAX_CITATIONS:
             break
         path = snap.chunks[c.chunk].path
         if (path not in paths and c.score >= params.other_source_ratio * best.score
-                and answerable(c, params) >= params.other_source_threshold):
+                and answerable(c, params) >= params.other_source_threshold
+                and (not read_ or c.features[at] >= params.other_source_read * best.features[at])):
             chosen.append(c)
             paths.add(path)
     scores = {(snap.chunks[x.chunk].path, x.start, x.end): x.score for x in cands}

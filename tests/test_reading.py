@@ -113,3 +113,5 @@ def test_the_issues_first_example_quotes_the_evacuation_not_the_death_toll(seed_
     c = a.citations[0]
     assert "hundreds of members of the White Helmets" in " ".join(c.quote.split())
     assert c.quote[c.answer_start - c.start:c.answer_end - c.start] == "hundreds of\u00a0members"
+    # The other article's death toll shares the words but not the meaning: not a second account.
+    assert not any("9,600" in x.quote for x in a.citations)
