@@ -638,8 +638,8 @@ def answer(snap: Snapshot, question: str, found: Retrieval, *, kind: str | None 
     # stands alone: it cannot tell what a follow-up's "it" is, and read after the earlier question it
     # judges answers to that one (seed_dev: "And how did Damascus react to that decision?" after the
     # question on the money quoted the money).
-    read_ = reader is not None and len(found.query.texts) == 1
-    if read_:
+    reads = reader is not None and len(found.query.texts) == 1
+    if reads:
         cands = read(snap, question, cands, reader, params)
     best = cands[0]
     chosen = [best]
@@ -651,7 +651,7 @@ def answer(snap: Snapshot, question: str, found: Retrieval, *, kind: str | None 
         path = snap.chunks[c.chunk].path
         if (path not in paths and c.score >= params.other_source_ratio * best.score
                 and answerable(c, params) >= params.other_source_threshold
-                and (not read_ or c.features[at] >= params.other_source_read * best.features[at])):
+                and (not reads or c.features[at] >= params.other_source_read * best.features[at])):
             chosen.append(c)
             paths.add(path)
     scores = {(snap.chunks[x.chunk].path, x.start, x.end): x.score for x in cands}

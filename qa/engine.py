@@ -59,7 +59,7 @@ class Engine:
 
     @classmethod
     def load(cls, index: str | Path, *, settings: Settings | None = None, embedder: Embedder | None = None) -> "Engine":
-        """The engine over ``index``; the reader is loaded when ``settings.reader`` (the default) says so."""
+        """The engine over ``index``, with the reader where ``settings.reader`` asks for it (off by default)."""
         settings = settings or Settings()
         index = Path(index)
         store.read_manifest(index)  # a missing or damaged index fails here, before the model loads

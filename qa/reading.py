@@ -10,7 +10,8 @@ model cache as the embedder is (qa/onnx_embedding.py), so a question never impor
 cannot be loaded, answers are chosen without it (a one-line warning says so).
 
 Off unless asked for (``Settings(reader=True)``, ``QA_READER=1``): reading 20 sentences takes about
-0.2 s on a 2-core CPU, ten times a question's whole time without it (docs/answers.md, session 14).
+0.2 s on a 2-core CPU, five to thirty times a question's whole time without it (docs/answers.md,
+session 14).
 """
 
 from __future__ import annotations
