@@ -10,7 +10,6 @@ Two models, by the names settings and manifests use (``qa.settings.MODELS``):
 
 from __future__ import annotations
 
-import hashlib
 import sys
 import threading
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
+from qa import onnx_embedding
 from qa.errors import QAError
 from qa.settings import MODEL_NAME, MODELS, QA_MODEL, Settings
 
@@ -66,11 +66,7 @@ def model_path(name: str = MODELS[0]) -> Path:
 
 @lru_cache(maxsize=None)
 def weights_hash(name: str = MODELS[0]) -> str:
-    h = hashlib.sha256()
-    with open(model_path(name) / "model.safetensors", "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    return onnx_embedding.file_sha256(model_path(name) / "model.safetensors")
 
 
 def fast_bfloat16() -> bool:
@@ -140,8 +136,6 @@ _loading = threading.Lock()
 def _shared(model_name: str, backend: str, dtype: str, cache: Path, threads: int) -> Embedder:
     if backend == "torch" or (backend == "auto" and dtype == "bfloat16"):
         return MiniLM(dtype=dtype, threads=threads, name=model_name)
-    from qa import onnx_embedding
-
     try:
         return onnx_embedding.load(model_path(model_name), weights_hash(model_name), cache, threads=threads or None,
                                    name=model_name)

@@ -57,7 +57,8 @@ def cached_path(cache_dir: Path, weights: str, recipe: str = RECIPE) -> Path:
     return Path(cache_dir) / "models" / f"{recipe}-{weights[:12]}.onnx"
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file's bytes, read a megabyte at a time."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -71,7 +72,7 @@ def verified(path: Path, weights: str, recipe: str = RECIPE) -> bool:
         record = Record.from_dict(json.loads(path.with_suffix(".json").read_text(encoding="utf-8")))
         if record != Record(recipe, weights, record.size, record.sha256) or path.stat().st_size != record.size:
             return False
-        return _sha256(path) == record.sha256
+        return file_sha256(path) == record.sha256
     except (OSError, ValueError, KeyError, TypeError):
         return False
 
@@ -107,7 +108,7 @@ def ensure(cache_dir: Path, model_dir: Path, weights: str, *, exporter: Exporter
         try:
             out = tmp_dir / "model.onnx"
             (exporter or export)(Path(model_dir), out)
-            record = Record(recipe, weights, out.stat().st_size, _sha256(out))
+            record = Record(recipe, weights, out.stat().st_size, file_sha256(out))
             meta = tmp_dir / "model.json"
             meta.write_text(json.dumps(record.to_dict(), indent=1), encoding="utf-8")
             # The record goes last: a file without a matching record is never trusted.
@@ -196,6 +197,31 @@ def tokenizer(tokenizer_json: Path):  # -> tokenizers.Tokenizer
     return tok
 
 
+def session(onnx_path: Path, threads: int):  # -> onnxruntime.InferenceSession
+    """A CPU session for ``onnx_path``, every graph optimisation on; ``threads`` for one run (0: ORT's choice)."""
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    so.intra_op_num_threads = threads
+    so.inter_op_num_threads = 1
+    so.log_severity_level = 3
+    return ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
+
+
+def feed(ids: list[list[int]], type_ids: list[list[int]] | None = None) -> dict[str, np.ndarray]:
+    """The model's inputs for rows of token ids, padded to the longest row (the mask marks real tokens);
+    ``type_ids`` as given, else all 0 (one text a row)."""
+    n, longest = len(ids), max(len(x) for x in ids)
+    out = {name: np.zeros((n, longest), dtype=np.int64) for name in INPUT_NAMES}
+    for r, row in enumerate(ids):
+        out["input_ids"][r, :len(row)] = row
+        out["attention_mask"][r, :len(row)] = 1
+        if type_ids is not None:
+            out["token_type_ids"][r, :len(row)] = type_ids[r]
+    return out
+
+
 def batches(lengths: np.ndarray, *, token_budget: int, max_batch: int) -> list[np.ndarray]:
     """Indices sorted by length (longest first), cut so that rows x longest row <= ``token_budget``."""
     order = np.argsort(-lengths, kind="stable")
@@ -224,17 +250,10 @@ class OnnxEmbedder:
 
     def __init__(self, onnx_path: Path, tokenizer_json: Path, *, weights: str, threads: int | None = None,
                  token_budget: int = TOKEN_BUDGET, max_batch: int = 128, name: str | None = None) -> None:
-        import onnxruntime as ort
-
         if name:
             self.name = name
 
-        so = ort.SessionOptions()
-        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        so.intra_op_num_threads = threads or min(os.cpu_count() or 1, 8)
-        so.inter_op_num_threads = 1
-        so.log_severity_level = 3
-        self.session = ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
+        self.session = session(onnx_path, threads or min(os.cpu_count() or 1, 8))
         self._inputs = {i.name for i in self.session.get_inputs()}
         self.tokenizer = tokenizer(tokenizer_json)
         self.weights = weights
@@ -243,15 +262,9 @@ class OnnxEmbedder:
         self._lock = threading.Lock()
 
     def _run(self, ids: list[list[int]]) -> np.ndarray:
-        n, longest = len(ids), max(len(x) for x in ids)
-        input_ids = np.zeros((n, longest), dtype=np.int64)
-        mask = np.zeros((n, longest), dtype=np.int64)
-        for r, row in enumerate(ids):
-            input_ids[r, :len(row)] = row
-            mask[r, :len(row)] = 1
-        feed = {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": np.zeros_like(input_ids)}
-        (tok,) = self.session.run(None, {k: v for k, v in feed.items() if k in self._inputs})
-        m = mask[:, :, None].astype(np.float32)  # mean pooling over real tokens (1_Pooling/config.json)
+        inputs = feed(ids)
+        (tok,) = self.session.run(None, {k: v for k, v in inputs.items() if k in self._inputs})
+        m = inputs["attention_mask"][:, :, None].astype(np.float32)  # mean pooling over real tokens (1_Pooling/config.json)
         pooled = (tok * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
 

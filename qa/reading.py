@@ -16,7 +16,6 @@ session 14).
 
 from __future__ import annotations
 
-import hashlib
 import sys
 import threading
 from collections import OrderedDict
@@ -43,11 +42,7 @@ def model_path() -> Path:
 
 @lru_cache(maxsize=None)
 def weights_hash() -> str:
-    h = hashlib.sha256()
-    with open(model_path() / "model.safetensors", "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    return onnx_embedding.file_sha256(model_path() / "model.safetensors")
 
 
 def export(model_dir: Path, out: Path, *, opset: int = 17) -> None:
@@ -72,15 +67,9 @@ class Reader:
     TOKEN_BUDGET = 1024  # rows x longest row per run
 
     def __init__(self, onnx_path: Path, tokenizer_json: Path, *, weights: str, threads: int | None = None) -> None:
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        so = ort.SessionOptions()
-        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        so.intra_op_num_threads = threads or 0
-        so.inter_op_num_threads = 1
-        so.log_severity_level = 3
-        self.session = ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
+        self.session = onnx_embedding.session(onnx_path, threads or 0)
         self._inputs = {i.name for i in self.session.get_inputs()}
         self.tokenizer = Tokenizer.from_file(str(tokenizer_json))
         self.tokenizer.enable_truncation(max_length=MAX_SEQ_LENGTH, strategy="longest_first")
@@ -95,14 +84,8 @@ class Reader:
         out = np.empty(len(enc), dtype=np.float64)
         lengths = np.fromiter((len(e.ids) for e in enc), dtype=np.int64, count=len(enc))
         for b in onnx_embedding.batches(lengths, token_budget=self.TOKEN_BUDGET, max_batch=64):
-            rows = [enc[i] for i in b]
-            longest = max(len(e.ids) for e in rows)
-            feed = {name: np.zeros((len(rows), longest), dtype=np.int64) for name in onnx_embedding.INPUT_NAMES}
-            for r, e in enumerate(rows):
-                feed["input_ids"][r, :len(e.ids)] = e.ids
-                feed["attention_mask"][r, :len(e.ids)] = 1
-                feed["token_type_ids"][r, :len(e.ids)] = e.type_ids
-            (logit,) = self.session.run(None, {k: v for k, v in feed.items() if k in self._inputs})
+            inputs = onnx_embedding.feed([enc[i].ids for i in b], [enc[i].type_ids for i in b])
+            (logit,) = self.session.run(None, {k: v for k, v in inputs.items() if k in self._inputs})
             out[b] = 1.0 / (1.0 + np.exp(-np.asarray(logit, dtype=np.float64)))
         return out
 
