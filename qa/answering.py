@@ -38,6 +38,7 @@ FEATURES = ("dense", "cover", "passage", "rank", "typed", "untyped", "missing", 
 # Features that choose which sentence to quote but say nothing of whether the articles answer: a
 # sentence's support (what refusal reads) is its score without them.
 CHOICE_ONLY = ("asks", "echoed", "voiced", "read")
+READ = FEATURES.index("read")  # where the reader's probability sits among a candidate's features
 # Types whose answer is a short expression that can be found in a sentence.
 SPECIFIC = {questions.NUMBER, questions.MONEY, questions.PERCENT, questions.DATE, questions.PERSON, questions.ORG,
             questions.PLACE, questions.NAME}
@@ -600,12 +601,11 @@ def read(snap: Snapshot, question: str, cands: list[Candidate], reader: Reader, 
     if not top:
         return cands
     probs = reader.score(question, [snap.documents[snap.chunks[c.chunk].path].text[c.start:c.end] for c in top])
-    at = FEATURES.index("read")
     low = float(probs.min())
     out = []
     for i, c in enumerate(cands):
         p = float(probs[i]) if i < len(top) else low
-        out.append(_scored(c.chunk, c.start, c.end, c.features[:at] + (p,) + c.features[at + 1:], params))
+        out.append(_scored(c.chunk, c.start, c.end, c.features[:READ] + (p,) + c.features[READ + 1:], params))
     return sorted(out, key=lambda c: -c.score)
 
 
@@ -644,14 +644,13 @@ def answer(snap: Snapshot, question: str, found: Retrieval, *, kind: str | None 
     best = cands[0]
     chosen = [best]
     paths = {snap.chunks[best.chunk].path}
-    at = FEATURES.index("read")
     for c in cands[1:]:
         if len(chosen) >= MAX_CITATIONS:
             break
         path = snap.chunks[c.chunk].path
         if (path not in paths and c.score >= params.other_source_ratio * best.score
                 and answerable(c, params) >= params.other_source_threshold
-                and (not reads or c.features[at] >= params.other_source_read * best.features[at])):
+                and (not reads or c.features[READ] >= params.other_source_read * best.features[READ])):
             chosen.append(c)
             paths.add(path)
     scores = {(snap.chunks[x.chunk].path, x.start, x.end): x.score for x in cands}

@@ -89,7 +89,7 @@ def test_the_reader_chooses_the_quote_but_not_whether_to_answer(seed_engine):
     cands = answering.candidates(snap, found, "person")
     reread = answering.read(snap, question, cands, Prefers("Turkey"))
     assert sorted(c.support for c in reread) == sorted(c.support for c in cands)
-    assert {c.features[answering.FEATURES.index("read")] for c in reread} <= {0.99, 0.01}
+    assert {c.features[answering.READ] for c in reread} <= {0.99, 0.01}
 
 
 def test_a_follow_up_is_not_read_on_its_own(seed_engine):

@@ -1,6 +1,7 @@
 """Fine-tune a cross-encoder (question and sentence read together, one logit) on the quiz pairs of
 DATA.md plus SQuAD's, listwise, from the shipped bi-encoder's weights; measure it on the held-out quiz
-questions. A study: nothing here is shipped (DATA.md has the figures).
+questions. Its first run is the reader in qa/models/minilm-reader-qa (put there by ship_ce.py; MODEL.md
+and DATA.md have the figures).
 
     python bench/reranker/train_ce.py --extra /work/tmp/reranker/squad_pairs.jsonl \
         --extra /work/tmp/reranker/squad_dev_pairs.jsonl --budget-min 40 --out /work/tmp/ce/model
