@@ -171,22 +171,30 @@ def test_a_sentence_that_points_back_or_announces_what_follows_leans_on_its_neig
     assert ahead("Vectored vaccines need to satisfy several important criteria.")
     assert ahead("The vectors are chosen for two reasons:")
     assert ahead("Baculovirus vectors have advantages.")  # nothing the question does not say
+    assert ahead("PIV5 has a number of features that make it an attractive vaccine vector.")
     # A number that is itself the answer, or a sentence that goes on to say more, announces nothing.
     assert not ahead("Baculovirus vectors have two advantages over adenovirus: they are cheap and safe.")
     assert not ahead("The vectors have on numerous occasions been tested in mice, pigs and cattle across Europe.")
 
 
 def test_a_quote_that_announces_its_answer_carries_the_sentence_that_gives_it(tmp_path, real_embedder):
+    # The list an announcement opens may take more than one sentence: the quote carries the two after it,
+    # within the paragraph.
     text = ("Vaccine vectors.\n\nBaculoviruses have a number of advantages as vaccine vectors. They are readily "
-            "manipulated and grow to high titres in insect cells. Their use in people is still rare.\n\n"
+            "manipulated and grow to high titres in insect cells. They also accommodate large gene insertions. "
+            "Their use in people is still rare.\n\n"
             "Adenovirus vectors are common. Many people already carry immunity to them.\n")
     a = _engine_over(tmp_path, real_embedder, text).ask("What are the advantages of baculoviruses?")
     assert a.found
     c = a.citations[0]
     assert c.quote == text[c.start:c.end]
-    assert c.quote.startswith("Baculoviruses have a number of advantages")
-    assert "readily manipulated" in c.quote
-    assert "still rare" not in c.quote
+    assert c.quote == ("Baculoviruses have a number of advantages as vaccine vectors. They are readily manipulated "
+                       "and grow to high titres in insect cells. They also accommodate large gene insertions.")
+    # Never past the paragraph's end.
+    short = text.replace(" They also accommodate large gene insertions. Their use in people is still rare.", "")
+    (tmp_path / "short").mkdir()
+    c = _engine_over(tmp_path / "short", real_embedder, short).ask("What are the advantages of baculoviruses?").citations[0]
+    assert c.quote.endswith("in insect cells.") and "Adenovirus" not in c.quote
 
 
 def test_passages_are_re_ranked_by_how_well_their_best_sentence_answers(seed_engine):
