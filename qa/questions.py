@@ -376,6 +376,17 @@ def _names(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
+# Numbers that count nothing: a reference marker of scientific text ("[6]", "[12, 13]", "[29, [50]"),
+# and the number of a name joined to it by a hyphen ("COVID-19", "MKP-1", "IL-6", "SARS-CoV-2").
+_REFERENCE = re.compile(r"\[\s*\d+(?:\s*[,;–-]\s*\[?\s*\d+\s*\]?)*\s*\]")
+_NAMED_NUMBER = re.compile(r"(?<=[A-Za-z]-)\d+\b")
+
+
+def _not_counts(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _REFERENCE.finditer(text, start, end)] + \
+           [(m.start(), m.end()) for m in _NAMED_NUMBER.finditer(text, start, end)]
+
+
 def expressions(text: str, start: int, end: int, kind: str) -> list[Expression]:
     """The expressions of ``kind`` inside ``text[start:end]``, in order."""
     spans: list[tuple[int, int]] = []
@@ -383,6 +394,8 @@ def expressions(text: str, start: int, end: int, kind: str) -> list[Expression]:
         spans = [(m.start(), m.end()) for m in _PATTERNS[kind].finditer(text, start, end)]
         if kind == NUMBER:
             spans += [(m.start(), m.end()) for m in _PATTERNS[MONEY].finditer(text, start, end)]
+            skip = _not_counts(text, start, end)
+            spans = [(s, e) for s, e in spans if not any(a <= s < b for a, b in skip)]
     elif kind in (PERSON, ORG, PLACE, NAME):
         spans = _names(text, start, end)
         if kind == PLACE:

@@ -119,6 +119,16 @@ def test_nationality_words_used_as_adjectives_are_not_places():
     # Other kinds keep them: "British" may be what a "which nationality" question asks for.
     assert "British and Canadian" in _found(text, q.NAME)
 
+def test_reference_markers_and_the_numbers_of_names_count_nothing():
+    # Scientific text cites by number, and names carry numbers: neither answers "how many".
+    assert _found("Some DUSPs are also known as MAPK phosphatases (MKPs) [6] [7] [8] .", q.NUMBER) == []
+    assert _found("Currently, there are at least 10 MKPs identified, while MKP-1 is the most studied.", q.NUMBER) == ["10"]
+    assert _found("as shown in mice [12, 13] and in pigs [29, [50] [51] .", q.NUMBER) == []
+    assert _found("COVID-19 and SARS-CoV-2 killed 5 million people.", q.NUMBER) == ["5 million people"]
+    # A number beside brackets or hyphens that count is kept.
+    assert _found("It took 1-2 days in 3 [4] cases.", q.NUMBER) == ["1", "2 days", "3"]
+
+
 def test_expressions_are_spans_of_the_text_on_odd_input():
     for text in ["", "\u00a0" * 50, "$" * 100, "1" * 500, "A. B. C. " * 40, "“" * 30, "Jan 2020 Feb 2021 " * 30]:
         for kind in q.TYPES:
