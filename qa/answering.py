@@ -108,8 +108,13 @@ class AnswerParams:
     # A class noun of the question ("money", "year", "country") counts as held by a sentence with an
     # expression of the type (questions.CLASS_NOUNS).
     class_nouns: bool = True
-    # How many of the best sentences the reader reads (each costs about 10 ms on 2 cores).
-    read_top: int = 20
+    # The reader reads only where the best two sentences score within read_margin of each other (where
+    # the features leave the choice open), and then the best read_top (each pair costs about 10 ms on
+    # 2 cores). Session 15, against reading the best 20 of every question: COVID-QA dev answer@1
+    # 0.656 → 0.658 reading 35 % of the questions, p50 264 → 24 ms; seed_dev level (1.000, one question
+    # read); RealTimeQA 0.381 → 0.388, answer@3 0.460 → 0.460 (docs/answers.md).
+    read_top: int = 5
+    read_margin: float = 0.05
     # Refusal: P(answerable) = logistic(bias + coef · (FEATURES of the best-supported sentence, its support)).
     # Fitted by bench/answer_study.py on seed_dev, COVID-QA dev, RealTimeQA dev and
     # bench/unanswerable_*.jsonl (docs/answers.md has the curve); the threshold trades false
@@ -626,6 +631,11 @@ def read(snap: Snapshot, question: str, cands: list[Candidate], reader: Reader, 
     return sorted(out, key=lambda c: -c.score)
 
 
+def undecided(cands: list[Candidate], params: AnswerParams = DEFAULT) -> bool:
+    """Whether the best two of ``cands`` (best first) score within ``params.read_margin`` of each other."""
+    return len(cands) > 1 and cands[0].score - cands[1].score < params.read_margin
+
+
 def answerable(c: Candidate, params: AnswerParams = DEFAULT) -> float:
     """P(the articles answer), from a sentence's features and support (a logistic model)."""
     z = params.refusal_bias + sum(w * f for w, f in zip(params.refusal_coef, (*c.features, c.support)))
@@ -655,7 +665,7 @@ def answer(snap: Snapshot, question: str, found: Retrieval, *, kind: str | None 
     # stands alone: it cannot tell what a follow-up's "it" is, and read after the earlier question it
     # judges answers to that one (seed_dev: "And how did Damascus react to that decision?" after the
     # question on the money quoted the money).
-    reads = reader is not None and len(found.query.texts) == 1
+    reads = reader is not None and len(found.query.texts) == 1 and undecided(cands, params)
     if reads:
         cands = read(snap, question, cands, reader, params)
     best = cands[0]

@@ -9,9 +9,10 @@ held-out range (bench/reranker/train_ce.py, DATA.md). It runs on ONNX Runtime, e
 model cache as the embedder is (qa/onnx_embedding.py), so a question never imports torch. Where it
 cannot be loaded, answers are chosen without it (a one-line warning says so).
 
-Off unless asked for (``Settings(reader=True)``, ``QA_READER=1``): reading 20 sentences takes about
-0.2 s on a 2-core CPU, five to thirty times a question's whole time without it (docs/answers.md,
-session 14).
+Off unless asked for (``Settings(reader=True)``, ``QA_READER=1``): answering reads only where its
+features leave the choice open (``AnswerParams.read_margin``, a third of COVID-QA's questions), but
+reading 5 sentences takes about 0.1 s on a 2-core CPU, several times a question's whole time without
+it, and the median question slows from about 16 to 23 ms (docs/answers.md, sessions 14 and 15).
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from pathlib import Path
 
 import numpy as np
@@ -77,12 +79,15 @@ class Prefers:
         return np.array([0.99 if self.word in s else 0.01 for s in sentences])
 
 
+ALWAYS = dataclasses.replace(answering.DEFAULT, read_margin=math.inf)  # read every question
+
+
 def test_the_reader_chooses_the_quote_but_not_whether_to_answer(seed_engine):
     snap = seed_engine.snapshot
     question = "Who founded the White Helmets?"
     found = seed_engine._retrieve(snap, question, None, retrieval.Filters())
     plain = answering.answer(snap, question, found)
-    read = answering.answer(snap, question, found, reader=Prefers("Turkey"))
+    read = answering.answer(snap, question, found, reader=Prefers("Turkey"), params=ALWAYS)
     assert plain.found and read.found
     assert "Turkey" in read.citations[0].quote and "Turkey" not in plain.citations[0].quote
     # Refusal reads support, which the reader does not touch.
@@ -92,7 +97,22 @@ def test_the_reader_chooses_the_quote_but_not_whether_to_answer(seed_engine):
     assert {c.features[answering.READ] for c in reread} <= {0.99, 0.01}
 
 
-def test_a_follow_up_is_not_read_on_its_own(seed_engine):
+def test_the_reader_reads_only_where_the_features_leave_the_choice_open(seed_engine):
+    snap = seed_engine.snapshot
+    question = "Who founded the White Helmets?"
+    found = seed_engine._retrieve(snap, question, None, retrieval.Filters())
+    cands = [c for c in answering.candidates(snap, found, "person", head=retrieval.HEAD)
+             if c.chunk in {int(i) for i in found.order[:answering.TOP_PASSAGES]}]
+    margin = cands[0].score - cands[1].score
+    for read_margin, reads in [(margin, False), (math.nextafter(margin, math.inf), True)]:
+        prefers = Prefers("Turkey")
+        params = dataclasses.replace(answering.DEFAULT, read_margin=read_margin)
+        answering.answer(snap, question, found, reader=prefers, params=params)
+        assert prefers.calls == ([question] if reads else [])
+
+
+def test_a_follow_up_is_not_read_on_its_own(seed_engine, monkeypatch):
+    monkeypatch.setattr(answering, "undecided", lambda cands, params=None: True)
     prefers = Prefers("Turkey")
     engine = replace_reader(seed_engine, prefers)
     engine.ask("When was it founded?", history=["Who founded the White Helmets?"])
