@@ -418,10 +418,27 @@ _ANAPHORA = re.compile(
 _LEAD = re.compile(r"^\s*(and|also|but|so|what about|how about)\b", _I)
 
 
+# A possessive that a name before it in the question can own ("What do the White Helmets say *their* work
+# is?", "What did Putin say about *his* meeting?"): it points inside the question, not back at an earlier
+# one. "Their" needs a plural name; "her" is left out (as often an object: "What did Trump say about her?").
+_POSSESSIVE = {"their", "its", "his"}
+
+
+def _bound(question: str, m: re.Match[str]) -> bool:
+    word = m.group(1).lower()
+    if word not in _POSSESSIVE:
+        return False
+    names = [question[s:e] for s, e in _names(question, 0, m.start())]
+    if word == "their":
+        return any(n.split()[-1].endswith("s") or " and " in n for n in names)
+    return bool(names)
+
+
 def needs_context(question: str, content_terms: int) -> bool:
-    """Whether a question leans on an earlier one: a pronoun or demonstrative, a leading "And …",
-    or too few words of its own to be searched alone."""
-    return bool(_ANAPHORA.search(question) or _LEAD.match(question)) or content_terms <= 1
+    """Whether a question leans on an earlier one: a pronoun or demonstrative (but a possessive that a
+    name before it in the question owns), a leading "And …", or too few words of its own to be searched alone."""
+    leans = any(not _bound(question, m) for m in _ANAPHORA.finditer(question))
+    return leans or bool(_LEAD.match(question)) or content_terms <= 1
 
 
 def interpret(question: str, earlier: str | None) -> str:

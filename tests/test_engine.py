@@ -154,6 +154,17 @@ def test_a_self_contained_question_ignores_the_history(seed_engine):
     assert _overlaps(answer.citations[0], SEED_B, 644, 664)
 
 
+def test_a_possessive_that_the_question_names_the_owner_of_stands_alone(seed_engine):
+    # "their" is the White Helmets' own: the founding date asked just before must not steer the quote.
+    history = ["Who founded the White Helmets?", "When was it founded?"]
+    answer = seed_engine.ask("What do the White Helmets say their work is?", history=history)
+    assert answer.interpreted == answer.question
+    alone = seed_engine.ask("What do the White Helmets say their work is?")
+    assert [c.quote for c in answer.citations] == [c.quote for c in alone.citations]
+    assert any("claims that it is saving the lives of ordinary citizens" in " ".join(c.quote.split())
+               for c in answer.citations)
+
+
 def test_a_multi_part_question_answers_each_part_with_its_own_marker(seed_engine):
     answer = seed_engine.ask("Who reported the NATO discussions, and whom did they cite?")
     assert answer.found

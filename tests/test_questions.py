@@ -140,6 +140,13 @@ def test_follow_ups_need_context_only_when_they_lean_on_one():
     assert q.needs_context("When was it founded?", 1)
     assert q.needs_context("And how did Damascus react to that decision?", 3)
     assert not q.needs_context("Which governorate are the White Helmets being evacuated from?", 5)
+    # A possessive whose owner the question names points inside it; an object pronoun, a demonstrative or
+    # a possessive with no owner before it still points back.
+    assert not q.needs_context("What do the White Helmets say their work is?", 4)
+    assert not q.needs_context("What did Putin say about his meeting with Trump?", 5)
+    assert q.needs_context("What did Trump say about their evacuation?", 4)  # "Trump" is not plural
+    assert q.needs_context("Which countries will take them in?", 3)
+    assert q.needs_context("What is its population?", 1) and q.needs_context("What did Trump say about her?", 3)
     assert q.interpret("When was it founded?", "Who founded the White Helmets?") == \
         "When was it founded? (following “Who founded the White Helmets?”)"
     assert q.interpret("Who?", None) == "Who?"
