@@ -24,6 +24,9 @@ from qa.results import Answer, IndexInfo, Passage
 from qa.settings import Settings
 from qa.snapshot import Snapshot
 
+# How many earlier questions a follow-up's reading may chain through: "What did Damascus say about them?"
+# after "Who funds them?" after "What do the White Helmets say their work is?" reads the last two.
+CHAIN = 2
 _CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -112,7 +115,8 @@ class Engine:
         """An extractive answer with exact citations, or ``found=False`` when the articles do not answer.
 
         Earlier questions are used only when this one leans on one (a pronoun, "And …", too few words
-        of its own), and then only the latest one the articles answer. A multi-part question ("How
+        of its own), and then only the latest one the articles answer (and, where that one leaned on another,
+        that one too: CHAIN). A multi-part question ("How
         many … and where to?") is answered part by part.
         """
         snap = self.snapshot
@@ -143,20 +147,29 @@ class Engine:
         return question, earlier[-self.settings.history_turns:] if self.settings.history_turns else [], \
             retrieval.Filters.make(sources, since, until)
 
-    def _retrieve(self, snap: Snapshot, question: str, context: str | None,
+    def _retrieve(self, snap: Snapshot, question: str, context: list[str] | None,
                   filters: retrieval.Filters) -> retrieval.Retrieval:
-        return retrieval.search(snap, self.embedder, question, [context] if context else [], turns=1,
+        """Retrieval for ``question`` with the earlier questions it leans on (``context``, most recent first)."""
+        context = context or []
+        return retrieval.search(snap, self.embedder, question, context[::-1], turns=len(context),
                                 candidates=self.settings.candidates, filters=filters)
 
-    def _context(self, snap: Snapshot, question: str, earlier: list[str], filters: retrieval.Filters) -> str | None:
-        """The earlier question this one leans on: the latest that the articles answer, or None when
-        the question stands alone. A refused or unrelated earlier question is never used."""
-        if not earlier or not questions.needs_context(question, len(set(tokenize(question)))):
-            return None
-        for q in reversed(earlier):
-            if self._answered(snap, q, filters):
-                return q
-        return None
+    def _context(self, snap: Snapshot, question: str, earlier: list[str], filters: retrieval.Filters) -> list[str]:
+        """The earlier questions this one leans on, most recent first: the latest that the articles
+        answer, and where that one leans on an earlier one too ("What did Damascus say about them?"
+        after "Who funds them?"), the one it leaned on, up to CHAIN in all. Empty when the question
+        stands alone. A refused or unrelated earlier question is never used."""
+        chain: list[str] = []
+        current = question
+        while earlier and len(chain) < CHAIN and questions.needs_context(current, len(set(tokenize(current)))):
+            for i in range(len(earlier) - 1, -1, -1):
+                if self._answered(snap, earlier[i], filters):
+                    chain.append(earlier[i])
+                    current, earlier = earlier[i], earlier[:i]
+                    break
+            else:
+                break
+        return chain
 
     def _answered(self, snap: Snapshot, question: str, filters: retrieval.Filters) -> bool:
         key = (snap.name, question, filters)
@@ -165,7 +178,7 @@ class Engine:
                 self._answered_cache.move_to_end(key)
                 return self._answered_cache[key]
         # Whether it is answered does not depend on the reader (it only chooses the quote).
-        found = answering.answer(snap, question, self._retrieve(snap, question, None, filters)).found
+        found = answering.answer(snap, question, self._retrieve(snap, question, [], filters)).found
         with self._cache_lock:
             self._answered_cache[key] = found
             while len(self._answered_cache) > 512:

@@ -441,9 +441,12 @@ def needs_context(question: str, content_terms: int) -> bool:
     return leans or bool(_LEAD.match(question)) or content_terms <= 1
 
 
-def interpret(question: str, earlier: str | None) -> str:
-    """The question as read, naming the earlier question it leans on. (Replacing a pronoun by the
-    earlier question's topic was tried: "Why is it expected to happen soon?" after a question about
-    the White Helmets' evacuation became "Why is the White Helmets expected …", a misreading; naming
-    the earlier question never misleads.)"""
-    return f"{question} (following “{earlier}”)" if earlier else question
+def interpret(question: str, earlier: str | list[str] | None) -> str:
+    """The question as read, naming the earlier question it leans on, and the one that leans on in
+    turn (``earlier``: most recent first). (Replacing a pronoun by the earlier question's topic was
+    tried: "Why is it expected to happen soon?" after a question about the White Helmets' evacuation
+    became "Why is the White Helmets expected …", a misreading; naming the earlier question never misleads.)"""
+    chain = [earlier] if isinstance(earlier, str) else list(earlier or [])
+    if not chain:
+        return question
+    return f"{question} (following “{chain[0]}”" + "".join(f", which follows “{q}”" for q in chain[1:]) + ")"

@@ -139,6 +139,18 @@ def test_an_unrelated_or_refused_earlier_question_does_not_derail_a_follow_up(se
     assert answer.interpreted == "When was it founded? (following “Who founded the White Helmets?”)"
 
 
+def test_a_follow_up_of_a_follow_up_reads_the_question_that_one_leaned_on(seed_engine):
+    # "it" is the White Helmets of two questions back: "Who funds them?" names nobody.
+    history = ["Who founded the White Helmets?", "Who funds them?"]
+    answer = seed_engine.ask("When was it founded?", history=history)
+    assert answer.interpreted == ("When was it founded? (following “Who funds them?”, "
+                                  "which follows “Who founded the White Helmets?”)")
+    assert answer.found and "in\u00a02014" in answer.citations[0].quote
+    # A question that stands alone starts no chain; nor does a follow-up of one.
+    assert seed_engine.ask("When was it founded?", history=["Who founded the White Helmets?"]).interpreted == \
+        "When was it founded? (following “Who founded the White Helmets?”)"
+
+
 def test_a_follow_up_is_answered_by_its_own_words_not_the_earlier_questions(seed_engine):
     # The earlier question steers retrieval to the funding decision; the answer must be about the reaction.
     history = ["Who won the 2018 FIFA World Cup?", "How much money did the US release for the White Helmets last month?"]

@@ -149,7 +149,9 @@ def test_follow_ups_need_context_only_when_they_lean_on_one():
     assert q.needs_context("What is its population?", 1) and q.needs_context("What did Trump say about her?", 3)
     assert q.interpret("When was it founded?", "Who founded the White Helmets?") == \
         "When was it founded? (following “Who founded the White Helmets?”)"
-    assert q.interpret("Who?", None) == "Who?"
+    assert q.interpret("Who?", None) == "Who?" and q.interpret("Who?", []) == "Who?"
+    assert q.interpret("Why?", ["Who funds them?", "Who founded the White Helmets?"]) == \
+        "Why? (following “Who funds them?”, which follows “Who founded the White Helmets?”)"
 
 
 def test_phrases_that_only_mark_tense_are_not_terms_an_answer_must_repeat():
