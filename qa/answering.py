@@ -227,7 +227,7 @@ def candidates(snap: Snapshot, found: Retrieval, kind: str = questions.DESCRIPTI
             typed = near = 0.0
             found_x: list[questions.Expression] = []
             if kind in SPECIFIC:
-                found_x = [x for x in questions.expressions(text, s, e, kind) if _new_to(text, x.start, x.end, asked)]
+                found_x = [x for x in questions.expressions(text, s, e, kind) if _answers(text, x, kind, asked)]
                 typed = float(bool(found_x))
                 near = _nearness(text, s, e, found_x, near_terms) if near_terms & terms else 0.0
             held = terms | {stand} if stand and found_x else terms
@@ -424,6 +424,22 @@ def _new_to(text: str, start: int, end: int, asked: set[str]) -> bool:
     return not words or any(w not in asked for w in words)
 
 
+# What a number counts when a name stands between them ("Several NATO *countries*", "two US *officials*").
+_COUNTS_NAMED = re.compile(r"[\s\u00a0]+(?:[A-Z][\w.&’'-]*[\s\u00a0]+){1,2}([a-z][a-z’'-]*s)\b")
+
+
+def _answers(text: str, x: questions.Expression, kind: str, asked: set[str]) -> bool:
+    """Whether the expression ``x`` can answer a question of ``kind`` with the terms ``asked``: it says
+    something the question does not, and a number does not count a thing the question does not name
+    ("Several NATO countries have discussed … evacuating the White Helmets" does not say how many
+    White Helmets; "hundreds of members" is not touched: the thing counted follows no name)."""
+    if not _new_to(text, x.start, x.end, asked):
+        return False
+    if kind == questions.NUMBER and (m := _COUNTS_NAMED.match(text, x.end)) is not None:
+        return _term(m.group(1)) in asked
+    return True
+
+
 _WORD = re.compile(r"[\w’'-]+")
 _CLAUSE = re.compile(r"[;:()\[\]–—]")  # marks that end a run of new words
 
@@ -483,7 +499,7 @@ def answer_phrase(text: str, start: int, end: int, kind: str, asked: set[str],
     that type nearest the question's own words; for a description, reason or what-was-said, what
     the sentence adds to the question (``new_words``); None where no phrase can be singled out.
     ``toward`` ("to", "from": ``questions.direction``) says which way a place question asks."""
-    found = [x for x in questions.expressions(text, start, end, kind) if _new_to(text, x.start, x.end, asked)]
+    found = [x for x in questions.expressions(text, start, end, kind) if _answers(text, x, kind, asked)]
     if kind in (questions.DESCRIPTION, questions.REASON, questions.SAID):  # descriptions have no typed expressions
         return (found[0].start, found[0].end) if found else new_words(text, start, end, asked)
     if not found:
@@ -598,7 +614,7 @@ def extend(snap: Snapshot, c: Candidate, scores: dict[tuple[str, int, int], floa
             s, e = spans[j]
             gap = text[min(end, e):max(start, s)]  # the text between the two sentences
             if (params.lean_typed and kind in SPECIFIC and not c.typed
-                    and any(_new_to(text, x.start, x.end, asked) for x in questions.expressions(text, s, e, kind))):
+                    and any(_answers(text, x, kind, asked) for x in questions.expressions(text, s, e, kind))):
                 start, end = min(start, s), max(end, e)
                 continue
             if gap.count("\n") + gap.count("\r") >= 2:

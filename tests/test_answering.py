@@ -58,6 +58,25 @@ def test_a_second_article_that_nearly_matches_the_best_is_cited_beside_it(seed_e
     assert DEFAULT.other_source_threshold < DEFAULT.refusal_threshold
 
 
+def test_a_number_that_counts_something_the_question_does_not_name_is_not_its_answer():
+    from qa import questions
+    from qa.answering import answer_phrase
+    from qa.lexical import tokenize
+
+    asked = set(tokenize("How many White Helmets were evacuated?"))
+
+    def phrase(text: str) -> str | None:
+        span = answer_phrase(text, 0, len(text), questions.NUMBER, asked)
+        return None if span is None else text[span[0]:span[1]]
+
+    assert phrase("Several NATO countries have discussed evacuating the White Helmets from Syria.") is None
+    assert phrase("Two US officials said the plan would evacuate 800 White Helmets.") == "800"
+    assert phrase("They plan to evacuate hundreds of members of the White Helmets.") == "hundreds of members"
+    # The counted thing is the question's own: it counts what is asked.
+    asked = set(tokenize("How many NATO countries discussed it?"))
+    assert answer_phrase("Several NATO countries discussed it.", 0, 36, questions.NUMBER, asked) == (0, 7)
+
+
 def test_answer_phrase_is_inside_the_quote_and_new_to_the_question():
     from qa import questions
     from qa.answering import answer_phrase
