@@ -162,7 +162,8 @@ def turn_html(k: int, turn: Turn, *, inline: str = "") -> str:
         if turn.alone:
             parts.append('<div class="qa-readas">Asked on its own, without the earlier questions.</div>')
         elif a.interpreted != a.question:
-            parts.append(f'<div class="qa-readas">Read as: “{_e(a.interpreted)}” '
+            # No quotation marks around it: the reading quotes the earlier questions itself.
+            parts.append(f'<div class="qa-readas">Read as: {_e(a.interpreted)} '
                          f'<button type="button" class="qa-alone" data-alone="{k}">Ask on its own</button></div>')
         if turn.filters:
             parts.append(f'<div class="qa-filtered">Searched only: {_e(turn.filters)}</div>')

@@ -247,7 +247,7 @@ def test_follow_up_read_as_and_ask_on_its_own(page):
     ask(page, FOUNDED)
     follow = ask(page, "When was it founded?")
     read_as = follow.locator(".qa-readas")
-    assert read_as.inner_text().startswith("Read as: “")
+    assert read_as.inner_text().startswith("Read as: When was it founded? (following “")
     shot(page, "4-read-as")
     read_as.locator("button.qa-alone").click()
     alone = page.locator("#qa-turn-2")
