@@ -24,6 +24,14 @@ from qa.results import Answer, IndexInfo, Passage
 from qa.settings import Settings
 from qa.snapshot import Snapshot
 
+NO_MATCH = "No article matches these filters (outlet, dates), so nothing was searched."
+
+
+def _any_match(snap: Snapshot, filters: retrieval.Filters) -> bool:
+    mask = retrieval.allowed_mask(snap, filters)
+    return mask is None or bool(mask.any())
+
+
 # How many earlier questions a follow-up's reading may chain through: "What did Damascus say about them?"
 # after "Who funds them?" after "What do the White Helmets say their work is?" reads the last two.
 CHAIN = 2
@@ -121,6 +129,8 @@ class Engine:
         """
         snap = self.snapshot
         question, earlier, filters = self._inputs(question, history, sources, since, until)
+        if filters.active and not _any_match(snap, filters):
+            return Answer(question, NO_MATCH, False, interpreted=question, generation=snap.name)
         context = self._context(snap, question, earlier, filters)
         interpreted = questions.interpret(question, context)
         pieces = questions.parts(question)

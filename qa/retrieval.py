@@ -81,14 +81,15 @@ class Filters:
 
     @classmethod
     def make(cls, sources: list[str] | tuple[str, ...] | str | None = None, since: object = None,
-             until: object = None) -> "Filters":
-        """Validated filters; a BadInputError naming the problem otherwise."""
+             until: object = None, *, labels: tuple[str, str] = ("since", "until")) -> "Filters":
+        """Validated filters; a BadInputError naming the problem otherwise (the dates by ``labels``:
+        what the caller's user calls them, "From" and "To" in the chat)."""
         if isinstance(sources, str):
             sources = [sources]
         if sources is not None and (not isinstance(sources, (list, tuple)) or not all(isinstance(s, str) for s in sources)):
             raise BadInputError("sources must be a list of outlet names")
         wanted = tuple(s.strip().casefold() for s in sources or () if s.strip())
-        return cls(wanted, _iso_date("since", since), _iso_date("until", until))
+        return cls(wanted, _iso_date(labels[0], since), _iso_date(labels[1], until))
 
     @property
     def active(self) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 import gradio as gr
 from gradio.utils import get_upload_folder
 
-from qa import chatview, uploads
+from qa import chatview, retrieval, uploads
 from qa.chatview import Turn
 from qa.engine import Engine
 from qa.errors import BadInputError, QAError
@@ -121,6 +121,7 @@ def build(engine: Engine, *, articles: str | Path | None = None) -> gr.Blocks:
         since, until = (since or "").strip() or None, (until or "").strip() or None
         label = chatview.filters_label(outlets, since, until)
         try:
+            retrieval.Filters.make(outlets, since, until, labels=("From", "To"))  # named as the panel names them
             answer = engine.ask(question, history=[] if alone else chatview.history(turns), sources=outlets or None,
                                 since=since, until=until)
         except QAError as e:

@@ -319,9 +319,12 @@ def test_filters_outlet_and_dates(page, site):
     open_sources(page, turn)
     dates = turn.locator(".qa-card .qa-name").all_inner_texts()
     assert dates and all(d.endswith("13 April 2021") for d in dates)
+    page.fill("#qa-since input, #qa-since textarea", "2030-01-01")
+    none = ask(page, FOUNDED)
+    assert none.locator(".qa-reply").inner_text().startswith("No article matches these filters")
     page.fill("#qa-since input, #qa-since textarea", "yesterday")
     bad = ask(page, FOUNDED)
-    assert bad.locator(".qa-error").inner_text() == "⚠ since must be a date as YYYY-MM-DD, not 'yesterday'"
+    assert bad.locator(".qa-error").inner_text() == "⚠ From must be a date as YYYY-MM-DD, not 'yesterday'"
     load(page)
 
 

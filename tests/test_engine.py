@@ -218,3 +218,13 @@ def test_filters_search_only_matching_articles(seed_engine):
     assert {c.path for c in answer.citations} == {SEED_B}
     assert all(p.path == SEED_B for p in seed_engine.retrieve("White Helmets", k=10, since="2018-07-20", until="2018-07-20"))
     assert seed_engine.retrieve("White Helmets", k=10, until="2000-01-01") == []
+
+
+def test_filters_that_match_no_article_say_so_rather_than_refuse(seed_engine):
+    from qa.engine import NO_MATCH
+
+    for filters in [{"until": "2000-01-01"}, {"since": "2019-01-01", "until": "2018-01-01"}, {"sources": ["BBC"]}]:
+        answer = seed_engine.ask("Who founded the White Helmets?", **filters)
+        assert not answer.found and answer.text == NO_MATCH and answer.citations == [] and answer.passages == []
+    # Filters that match an article search it as before.
+    assert seed_engine.ask("Who founded the White Helmets?", sources=["bbc", "sputnik"]).found
