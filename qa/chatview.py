@@ -170,8 +170,9 @@ def turn_html(k: int, turn: Turn, *, inline: str = "") -> str:
         cls = "qa-reply" if a.found else "qa-reply qa-refusal"
         parts.append(f'<div class="{cls}">{reply_html(k, a)}</div>')
         parts.append(sources_html(k, a))
-        parts.append(f'<div class="qa-actions"><button type="button" class="qa-copy" data-copy="{_e(copy_text(turn))}">'
-                     "Copy with citation</button></div>")
+        if a.found:  # a refusal has nothing to cite
+            parts.append(f'<div class="qa-actions"><button type="button" class="qa-copy" data-copy="{_e(copy_text(turn))}">'
+                         "Copy with citation</button></div>")
         parts.append(inline)
     parts.append("</div></div>")
     return "".join(parts)

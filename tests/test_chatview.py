@@ -154,3 +154,9 @@ def test_read_as_and_ask_on_its_own():
 def test_empty_chat_offers_examples():
     page = conversation([])
     assert page.count('class="qa-example"') == 4 and 'data-memo=""' in page
+
+
+def test_a_refusal_offers_nothing_to_copy():
+    answered = conversation([Turn("Who founded it?", _answer(question="Who founded it?"))])
+    refused = conversation([Turn("Who won?", Answer("Who won?", "The articles do not answer this question.", False))])
+    assert 'class="qa-copy"' in answered and 'class="qa-copy"' not in refused
