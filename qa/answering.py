@@ -214,6 +214,7 @@ def candidates(snap: Snapshot, found: Retrieval, kind: str = questions.DESCRIPTI
     # A typed expression is what a class noun of the question names ("$6.6 million" for "money").
     stand = _term(questions.stands_for(query.texts[0], kind) or "") if query.texts and params.class_nouns else None
     speaking = speaker(query.texts[0]) if kind == questions.SAID and query.texts else set()
+    agents = {t: verbs for t in weight if (verbs := agent_verbs(t))}
     seen: dict[tuple[str, int, int], Candidate] = {}
     named: dict[tuple[str, int, int], set[str]] = {}  # a sentence's expressions of the expected type, lower-cased
     for rank, ci in enumerate(order):
@@ -231,6 +232,8 @@ def candidates(snap: Snapshot, found: Retrieval, kind: str = questions.DESCRIPTI
                 typed = float(bool(found_x))
                 near = _nearness(text, s, e, found_x, near_terms) if near_terms & terms else 0.0
             held = terms | {stand} if stand and found_x else terms
+            if agents:  # "founder" is held by a sentence that says "founded"
+                held = held | {t for t, verb in agents.items() if verb & terms}
             # A term of the sentence before counts half: "The group, founded in…" follows the
             # sentence that names the group.
             cover = sum(v if t in held else 0.5 * v if t in previous else 0.0 for t, v in weight.items()) / total
@@ -313,6 +316,15 @@ def _term(word: str) -> str | None:
     """The search term of one word (None for a stopword): cached, since answering tokenises word by word."""
     terms = tokenize(word)
     return terms[0] if terms else None
+
+
+def agent_verbs(term: str) -> frozenset[str]:
+    """For the search term of an agent noun ("founder", "investor", "writer"), the terms of the verb it
+    is made from ("found", "invest", "write"): a sentence that says what the agent did ("founded by …")
+    holds it. Empty for other terms."""
+    if len(term) < 6 or not term.endswith(("er", "or")):
+        return frozenset()
+    return frozenset({term[:-2], term[:-1]})
 
 
 def _word_hits(text: str, terms: set[str], start: int = 0, end: int | None = None) -> tuple[list[int], list[int]]:

@@ -459,3 +459,15 @@ def test_what_someone_said_is_quoted_from_where_the_quotation_opens(tmp_path, re
             'We have lost our homes. We hope to be evacuated soon," a Northwind rescuer said.\n')
     c = _first_citation(tmp_path, real_embedder, text, "What did a Northwind rescuer say?")
     assert c.quote.startswith('"These are hard hours') and c.quote.endswith("a Northwind rescuer said.")
+
+
+def test_an_agent_noun_of_the_question_is_held_by_its_verb(seed_engine):
+    from qa.answering import agent_verbs
+    from qa.lexical import tokenize
+
+    assert "found" in agent_verbs(tokenize("founder")[0]) and "invest" in agent_verbs(tokenize("investor")[0])
+    assert "write" in agent_verbs(tokenize("writer")[0])
+    assert agent_verbs(tokenize("water")[0]) == frozenset() and agent_verbs(tokenize("founded")[0]) == frozenset()
+    # "founder" is what "founded by" says: the question is answered, with the founding sentence.
+    answer = seed_engine.ask("Who is the founder of the White Helmets?")
+    assert answer.found and "founded by" in " ".join(answer.citations[0].quote.split())
