@@ -119,6 +119,13 @@ def test_nationality_words_used_as_adjectives_are_not_places():
     # Other kinds keep them: "British" may be what a "which nationality" question asks for.
     assert "British and Canadian" in _found(text, q.NAME)
 
+def test_a_month_after_a_preposition_is_a_date():
+    text = ("Washington halted the funding in May 2018, but later in June announced that it would resume "
+            "payments. It may resume by June 5, since March.")
+    assert _found(text, q.DATE) == ["in May 2018", "later in June", "by June 5", "since March"]
+    assert _found("The plan may work.", q.DATE) == []  # "may" the verb is no month
+
+
 def test_reference_markers_and_the_numbers_of_names_count_nothing():
     # Scientific text cites by number, and names carry numbers: neither answers "how many".
     assert _found("Some DUSPs are also known as MAPK phosphatases (MKPs) [6] [7] [8] .", q.NUMBER) == []
