@@ -137,8 +137,12 @@ class Engine:
         if len(pieces) == 1:
             found = self._retrieve(snap, question, context, filters)
             return replace(answering.answer(snap, question, found, reader=self.reader), interpreted=interpreted)
-        answers = [(p, answering.answer(snap, p, self._retrieve(snap, p, context, filters), reader=self.reader))
-                   for p in pieces]
+        answers = []
+        for i, p in enumerate(pieces):
+            # A later part that leans on what came before ("… and when was *it* held?") leans on the part before it.
+            leans = i > 0 and questions.needs_context(p, len(set(tokenize(p))))
+            found = self._retrieve(snap, p, [pieces[i - 1], *context][:CHAIN] if leans else context, filters)
+            answers.append((p, answering.answer(snap, p, found, reader=self.reader)))
         return answering.combine(question, interpreted, answers, snap.name)
 
     def clean_question(self, question: object) -> str:

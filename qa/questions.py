@@ -173,15 +173,40 @@ def parts(question: str) -> list[str]:
     first = pieces[0].rstrip("?").strip()
     out = [first + "?"]
     subject = _subject(first)
+    named = _named_subject(first)
     for p in pieces[1:]:
         p = p.rstrip("?").strip()
         words = p.split()
         # "where to" / "when" alone lean on the first part: carry its subject over, in a question's
         # order ("Where were White Helmets evacuated to?").
-        if len(words) <= 3 and subject:
+        if len(words) <= 3 and subject and all(w.lower() in _PARTICLES for w in words[1:]):
             p = _carry(words, subject, present=re.match(r"who\b", first, _I) is not None)
+        elif named:
+            # "Where was the NATO summit and when was it held?": "it" is what the first part names.
+            pronoun = "it" if named.group(1).lower() in ("is", "was") else "they"
+            p = re.sub(rf"^(\w+\s+(?:is|are|was|were|will|did|does|do|has|have|had)\s+){pronoun}\b",
+                       lambda m: m.group(1) + named.group(2), p, count=1, flags=_I)
         out.append(p[0].upper() + p[1:] + "?")
     return out
+
+
+# What may follow the question word of a part that leans on the first part's subject ("where to", "when
+# exactly"); a part with a verb of its own ("who funds them") asks its own question.
+_PARTICLES = {"to", "from", "exactly", "precisely", "else", "then", "now", "again", "so"}
+# A first part that names its subject after a copula ("Where was *the NATO summit*", "What are *the
+# White Helmets*"): a later part's "it" / "they" is that subject.
+_COPULA = re.compile(r"(?:where|when|what|which|who)\s+(is|are|was|were)\s+((?:the\s+)?[A-Z][^,;]*|the\s+[^,;]+)$", _I)
+
+
+def _named_subject(first: str) -> re.Match[str] | None:
+    """The copula and the subject of a first part that only names something ("Where was the NATO
+    summit"), or None: a subject of more than four words, or one followed by a verb ("Where are the
+    White Helmets being evacuated from"), may not be what a later "they" means."""
+    m = _COPULA.match(first)
+    words = m.group(2).split() if m else []
+    if not m or len(words) > 4 or any(w.lower().endswith(("ing", "ed")) or w.lower() in _PARTICLES for w in words):
+        return None
+    return m
 
 
 _AUX = re.compile(r"(?:(.+?)\s+)?(is|are|was|were|will|would|can|could|has|have|had|do|does|did|should|may|might|must)"

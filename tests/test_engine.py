@@ -177,6 +177,15 @@ def test_a_possessive_that_the_question_names_the_owner_of_stands_alone(seed_eng
                for c in answer.citations)
 
 
+def test_a_later_part_that_leans_on_the_one_before_reads_it(seed_engine):
+    answer = seed_engine.ask("Where was the NATO summit and when was it held?")
+    when = answer.text.split("When was the NATO summit held?\n", 1)[1]
+    assert "do not answer" not in when and "July 11-12" in " ".join(when.split())
+    answer = seed_engine.ask("What are the White Helmets and who funds them?")
+    funds = answer.text.split("Who funds them?\n", 1)[1]
+    assert "funded by several western countries" in " ".join(funds.split())
+
+
 def test_a_multi_part_question_answers_each_part_with_its_own_marker(seed_engine):
     answer = seed_engine.ask("Who reported the NATO discussions, and whom did they cite?")
     assert answer.found

@@ -64,6 +64,14 @@ def test_multi_part_questions_split_into_standalone_parts():
     assert q.parts("Who founded them and when?") == ["Who founded them?", "When were they founded?"]
     # Elsewhere a word in -s may be a plural noun, and is left as it is.
     assert q.parts("What drugs treat it and when?") == ["What drugs treat it?", "When drugs treat it?"]
+    # A later part's "it" / "they" is what a first part that only names something names.
+    assert q.parts("Where was the NATO summit and when was it held?") == [
+        "Where was the NATO summit?", "When was the NATO summit held?"]
+    assert q.parts("Where is Quneitra and why is it important?") == ["Where is Quneitra?", "Why is Quneitra important?"]
+    assert q.parts("Where are the White Helmets being evacuated from and where will they go?") == [
+        "Where are the White Helmets being evacuated from?", "Where will they go?"]
+    # A short part with a verb of its own asks its own question (the engine reads it after the part before).
+    assert q.parts("What are the White Helmets and who funds them?") == ["What are the White Helmets?", "Who funds them?"]
     for single in ["Who founded the White Helmets?", "Which countries and organisations fund them?",
                    "Is it true that salt and pepper were found?"]:
         assert q.parts(single) == [single]
