@@ -123,17 +123,18 @@ class Engine:
         """An extractive answer with exact citations, or ``found=False`` when the articles do not answer.
 
         Earlier questions are used only when this one leans on one (a pronoun, "And …", too few words
-        of its own), and then only the latest one the articles answer (and, where that one leaned on another,
-        that one too: CHAIN). A multi-part question ("How
-        many … and where to?") is answered part by part.
+        of its own), and then only the latest one the articles answer (and, where that one leaned on
+        another, that one too: CHAIN). A multi-part question ("How many … and where to?") is answered
+        part by part; whether it leans on earlier questions is its first part's to say (a later part's
+        "it" may be what the first names).
         """
         snap = self.snapshot
         question, earlier, filters = self._inputs(question, history, sources, since, until)
         if filters.active and not _any_match(snap, filters):
             return Answer(question, NO_MATCH, False, interpreted=question, generation=snap.name)
-        context = self._context(snap, question, earlier, filters)
-        interpreted = questions.interpret(question, context)
         pieces = questions.parts(question)
+        context = self._context(snap, pieces[0], earlier, filters)
+        interpreted = questions.interpret(question, context)
         if len(pieces) == 1:
             found = self._retrieve(snap, question, context, filters)
             return replace(answering.answer(snap, question, found, reader=self.reader), interpreted=interpreted)

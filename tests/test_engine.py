@@ -184,6 +184,9 @@ def test_a_later_part_that_leans_on_the_one_before_reads_it(seed_engine):
     answer = seed_engine.ask("What are the White Helmets and who funds them?")
     funds = answer.text.split("Who funds them?\n", 1)[1]
     assert "funded by several western countries" in " ".join(funds.split())
+    # Its "it" is the summit: asked after other questions, it is no follow-up of theirs.
+    later = seed_engine.ask("Where was the NATO summit and when was it held?", history=["Who funds them?"])
+    assert later.interpreted == later.question
 
 
 def test_a_multi_part_question_answers_each_part_with_its_own_marker(seed_engine):
