@@ -111,8 +111,8 @@ class AnswerParams:
     # The reader reads only where the best two sentences score within read_margin of each other (where
     # the features leave the choice open), and then the best read_top (each pair costs about 10 ms on
     # 2 cores). Session 15, against reading the best 20 of every question: COVID-QA dev answer@1
-    # 0.656 → 0.658 reading 35 % of the questions, p50 264 → 24 ms; seed_dev level (1.000, one question
-    # read); RealTimeQA 0.381 → 0.388, answer@3 0.460 → 0.460 (docs/answers.md).
+    # 0.656 → 0.658 reading 35 % of the questions, p50 264 → 24 ms; seed_dev 1.000 either way (one
+    # question read); RealTimeQA answer@1 0.388 (0.381 without the reader; docs/answers.md).
     read_top: int = 5
     read_margin: float = 0.05
     # Refusal: P(answerable) = logistic(bias + coef · (FEATURES of the best-supported sentence, its support)).

@@ -35,6 +35,7 @@ def _any_match(snap: Snapshot, filters: retrieval.Filters) -> bool:
 # How many earlier questions a follow-up's reading may chain through: "What did Damascus say about them?"
 # after "Who funds them?" after "What do the White Helmets say their work is?" reads the last two.
 CHAIN = 2
+
 _CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
