@@ -27,11 +27,6 @@ from qa.snapshot import Snapshot
 NO_MATCH = "No article matches these filters (outlet, dates), so nothing was searched."
 
 
-def _any_match(snap: Snapshot, filters: retrieval.Filters) -> bool:
-    mask = retrieval.allowed_mask(snap, filters)
-    return mask is None or bool(mask.any())
-
-
 # How many earlier questions a follow-up's reading may chain through: "What did Damascus say about them?"
 # after "Who funds them?" after "What do the White Helmets say their work is?" reads the last two.
 CHAIN = 2
@@ -131,20 +126,19 @@ class Engine:
         """
         snap = self.snapshot
         question, earlier, filters = self._inputs(question, history, sources, since, until)
-        if filters.active and not _any_match(snap, filters):
-            return Answer(question, NO_MATCH, False, interpreted=question, generation=snap.name)
         pieces = questions.parts(question)
         context = self._context(snap, pieces[0], earlier, filters)
         interpreted = questions.interpret(question, context)
-        if len(pieces) == 1:
-            found = self._retrieve(snap, question, context, filters)
-            return replace(answering.answer(snap, question, found, reader=self.reader), interpreted=interpreted)
-        answers = []
+        found = []
         for i, p in enumerate(pieces):
             # A later part that leans on what came before ("… and when was *it* held?") leans on the part before it.
             leans = i > 0 and questions.needs_context(p, len(set(tokenize(p))))
-            found = self._retrieve(snap, p, [pieces[i - 1], *context][:CHAIN] if leans else context, filters)
-            answers.append((p, answering.answer(snap, p, found, reader=self.reader)))
+            found.append(self._retrieve(snap, p, [pieces[i - 1], *context][:CHAIN] if leans else context, filters))
+        if filters.active and found[0].order.size == 0:  # retrieval ranks only the articles the filters let through
+            return Answer(question, NO_MATCH, False, interpreted=interpreted, generation=snap.name)
+        if len(pieces) == 1:
+            return replace(answering.answer(snap, question, found[0], reader=self.reader), interpreted=interpreted)
+        answers = [(p, answering.answer(snap, p, f, reader=self.reader)) for p, f in zip(pieces, found)]
         return answering.combine(question, interpreted, answers, snap.name)
 
     def clean_question(self, question: object) -> str:
