@@ -572,6 +572,11 @@ def leans_ahead(text: str, start: int, end: int, asked: set[str], params: Answer
     return sum(1 for t in _terms(text[start:end]) if t not in asked) < params.lean_novel
 
 
+def _paragraph_break(gap: str) -> bool:
+    """Whether the text between two sentences ends a paragraph (a blank line): a quote does not grow across it."""
+    return gap.count("\n") + gap.count("\r") >= 2
+
+
 # The quotation marks of a sentence: the first tells whether it opens inside a quotation.
 _QUOTE_MARK = re.compile(r"[“”\"]")
 QUOTATION_SENTENCES = 4  # how many sentences back a quotation is followed to where it opens
@@ -597,7 +602,7 @@ def quotation_start(text: str, spans: list[tuple[int, int]], i: int) -> int | No
         return None
     for j in range(i - 1, max(-1, i - 1 - QUOTATION_SENTENCES), -1):
         gap = text[spans[j][1]:spans[j + 1][0]]
-        if gap.count("\n") + gap.count("\r") >= 2:
+        if _paragraph_break(gap):
             return None
         mark = _first_mark(text, *spans[j])
         if mark == "open":
@@ -629,7 +634,7 @@ def extend(snap: Snapshot, c: Candidate, scores: dict[tuple[str, int, int], floa
                     and any(_answers(text, x, kind, asked) for x in questions.expressions(text, s, e, kind))):
                 start, end = min(start, s), max(end, e)
                 continue
-            if gap.count("\n") + gap.count("\r") >= 2:
+            if _paragraph_break(gap):
                 continue
             leans = leans_back(text, c.start, c.end, params) if j < i else leans_ahead(text, c.start, c.end, asked, params)
             if leans or scores.get((chunk.path, s, e), 0.0) >= params.neighbour_ratio * c.score:
@@ -637,7 +642,7 @@ def extend(snap: Snapshot, c: Candidate, scores: dict[tuple[str, int, int], floa
     if announces(text, c.start, c.end, params):
         for j in range(i + 1, min(len(spans), i + 1 + params.announced)):
             gap = text[spans[j - 1][1]:spans[j][0]]
-            if gap.count("\n") + gap.count("\r") >= 2:
+            if _paragraph_break(gap):
                 break
             end = max(end, spans[j][1])
     return start, end
