@@ -33,7 +33,7 @@ READER_MODEL = "minilm-reader-qa"
 _SHIPPED = Path(__file__).resolve().parent / "models"
 # Bumped whenever the export changes what the file computes or how it is built.
 RECIPE = "minilm-reader-fp32-v1"  # torch.onnx (legacy, opset 17, eager attention) + ORT BERT fusion
-MAX_SEQ_LENGTH = 256  # question and sentence together, [CLS] and both [SEP] included
+MAX_SEQ_LENGTH = onnx_embedding.MAX_SEQ_LENGTH  # question and sentence together, [CLS] and both [SEP] included
 CACHE_PAIRS = 4096  # (question, sentence) scores kept: retrieval, answering and follow-ups read the same ones
 
 
@@ -68,13 +68,10 @@ class Reader:
     TOKEN_BUDGET = 1024  # rows x longest row per run
 
     def __init__(self, onnx_path: Path, tokenizer_json: Path, *, weights: str, threads: int | None = None) -> None:
-        from tokenizers import Tokenizer
-
         self.session = onnx_embedding.session(onnx_path, threads or 0)
         self._inputs = {i.name for i in self.session.get_inputs()}
-        self.tokenizer = Tokenizer.from_file(str(tokenizer_json))
-        self.tokenizer.enable_truncation(max_length=MAX_SEQ_LENGTH, strategy="longest_first")
-        self.tokenizer.no_padding()
+        # The embedder's: truncated at MAX_SEQ_LENGTH tokens (a pair together, the longer text first), no padding.
+        self.tokenizer = onnx_embedding.tokenizer(tokenizer_json)
         self.weights = weights
         self._cache: OrderedDict[tuple[str, str], float] = OrderedDict()
         self._lock = threading.Lock()

@@ -98,7 +98,8 @@ class Settings:
     max_question_chars: int = 2_000
     candidates: int = 50
     # Whether a cross-encoder reads the best sentences to choose the quote (qa/reading.py): better
-    # quotes for about 10x the time a question (docs/answers.md, session 14), so off unless asked for.
+    # quotes, but the median question slows past the 20 ms target (docs/answers.md, sessions 14 and 15),
+    # so off unless asked for.
     reader: bool = field(default_factory=lambda: _bool_env("QA_READER", False))
     history_turns: int = 2
 
